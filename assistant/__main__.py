@@ -1,0 +1,3 @@
+from assistant.cli import main
+import sys
+sys.exit(main())

@@ -1,0 +1,250 @@
+"""The public Python API: ``Assistant``, ``Passage``, ``Answer`` and ``build_index``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import unicodedata
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import IndexMismatchError, IndexNotFoundError, InputError
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INDEX_ENV = "ASSISTANT_INDEX"
+MAX_K = 50
+MAX_QUESTION_CHARS = 2000
+"""Longer questions are cut here before tokenising; the model reads at most 512 tokens, which
+Japanese text reaches at roughly 600-900 characters, so nothing the model would read is lost."""
+
+
+def default_index_dir() -> Path:
+    """``$ASSISTANT_INDEX``, else ``index/`` beside ``corpus/`` in the project checkout."""
+    return Path(os.environ.get(INDEX_ENV) or PROJECT_ROOT / "index")
+
+
+def default_corpus_dir() -> Path:
+    return PROJECT_ROOT / "corpus"
+
+
+@dataclass
+class Passage:
+    """A retrieved paragraph with its citation.
+
+    ``text`` is the paragraph as it stands in the source (hard-wrapped lines joined) and
+    ``highlight`` is the sentence of it that best answers the question.
+    """
+
+    text: str
+    doc: str
+    source: str
+    section: str | None
+    paragraph: int
+    citation: str
+    score: float
+    highlight: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """The passages that answer a question, best first; ``confident`` is False when nothing in
+    the corpus seems to answer it (the passages are then only the closest ones)."""
+
+    question: str
+    passages: list[Passage]
+    confident: bool
+    notice: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "confident": self.confident,
+                "passages": [p.to_dict() for p in self.passages]}
+
+
+def clean_question(question: object) -> tuple[str, str | None]:
+    """Validate and normalise a question; returns (question, notice or None).
+
+    Raises InputError for a non-string, an empty or blank question. Control characters and lone
+    surrogates are dropped; an over-long question is cut, with a notice.
+    """
+    if not isinstance(question, str):
+        raise InputError(f"the question must be text (str), not {type(question).__name__}")
+    cleaned = "".join(
+        " " if ch in "\t\n\r" else ch
+        for ch in question
+        if unicodedata.category(ch) not in {"Cc", "Cs", "Co"} or ch in "\t\n\r"
+    ).strip()
+    if not cleaned:
+        raise InputError("the question is empty: type a question about the documents")
+    notice = None
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        notice = (f"the question was {len(cleaned)} characters long; only the first "
+                  f"{MAX_QUESTION_CHARS} were read")
+        cleaned = cleaned[:MAX_QUESTION_CHARS]
+    return cleaned, notice
+
+
+def _check_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise InputError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+    return k
+
+
+def _progress_printer(stage: str, done: int, total: int) -> None:
+    print(f"\r  embedding {stage}: {done}/{total}", end="" if done < total else "\n",
+          file=sys.stderr, flush=True)
+
+
+class Assistant:
+    """Answers questions from a built index.
+
+    >>> qa = Assistant.load()
+    >>> [p.paragraph for p in qa.search("暗号資産の窃取", k=2)][:1]
+    [7]
+    """
+
+    def __init__(self, index_dir: Path, model: Any, model_info: Any, retriever: Any):
+        self.index_dir = index_dir
+        self._model = model
+        self.model_info = model_info
+        self._retriever = retriever
+        self._lock = threading.Lock()
+
+    # -- loading ------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, index_dir: str | os.PathLike[str] | None = None, *,
+             model: str | None = None, build_missing: bool | None = None) -> Assistant:
+        """Open an index; the default ``index/`` is built from ``corpus/`` when missing or stale.
+
+        ``model`` must match the model the index was built with (it is read from the index
+        when not given). Raises IndexNotFoundError, IndexMismatchError or ModelError.
+        """
+        from assistant import indexer
+        from assistant.model import load_model
+        from assistant.store import read_manifest
+
+        is_default = index_dir is None
+        path = Path(index_dir) if index_dir is not None else default_index_dir()
+        if build_missing is None:
+            build_missing = is_default
+        manifest = None
+        try:
+            manifest = read_manifest(path)
+        except IndexNotFoundError:
+            if not build_missing:
+                raise
+        except IndexMismatchError:
+            if not build_missing:
+                raise
+            log.warning("the index at %s cannot be read; rebuilding it", path)
+        recorded = manifest["model"]["name"] if manifest else None
+        if model and recorded and model != recorded and not build_missing:
+            raise IndexMismatchError(
+                f"index at {path} was built with model {recorded!r}, not {model!r}; "
+                f"rebuild it with: assistant build --model {model}")
+        st, info = load_model(model or recorded)
+        if manifest is None or (build_missing and (
+                indexer.is_stale(manifest) or manifest["model"]["name"] != info.name)):
+            inputs = manifest["inputs"] if manifest else [str(default_corpus_dir())]
+            print(f"building the index at {path} from {', '.join(inputs)} ...", file=sys.stderr)
+            report = indexer.build(inputs, path, st, info, progress=_progress_printer, wait=None)
+            print(report.summary(), file=sys.stderr)
+        return cls._open(path, st, info)
+
+    @classmethod
+    def _open(cls, path: Path, st: Any, info: Any) -> Assistant:
+        from assistant.search import Retriever
+        from assistant.store import load_index
+
+        stored = load_index(path)
+        check_model(stored.manifest, info, path)
+        return cls(path, st, info, Retriever(stored, st))
+
+    def reload(self) -> bool:
+        """Swap in a newer index generation if one was built since; True when it changed."""
+        from assistant.store import live_generation
+
+        generation = live_generation(self.index_dir)
+        if generation is None or generation == self._retriever.stored.path:
+            return False
+        fresh = Assistant._open(self.index_dir, self._model, self.model_info)
+        with self._lock:
+            self._retriever = fresh._retriever
+        return True
+
+    # -- asking -------------------------------------------------------------------------------
+
+    def search(self, question: str, k: int = 5) -> list[Passage]:
+        """The k passages that best answer ``question``, best first."""
+        return self.ask(question, k=k).passages
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        """Answer ``question`` with the k best passages and whether the corpus answers it."""
+        cleaned, notice = clean_question(question)
+        k = _check_k(k)
+        retriever = self._retriever
+        hits, confident = retriever.retrieve(cleaned, k)
+        passages = [
+            Passage(text=h.passage["text"], doc=h.passage["doc"], source=h.passage["source"],
+                    section=h.passage["section"], paragraph=h.passage["paragraph"],
+                    citation=h.passage["citation"], score=round(float(h.score), 4),
+                    highlight=h.highlight)
+            for h in hits
+        ]
+        return Answer(question=cleaned, passages=passages, confident=confident, notice=notice)
+
+    # -- the source at hand -------------------------------------------------------------------
+
+    @property
+    def documents(self) -> list[dict[str, Any]]:
+        """Source documents of the index: source, title and full text."""
+        return self._retriever.stored.documents
+
+    def document_paragraphs(self, source: str) -> list[dict[str, Any]]:
+        """Every paragraph of one indexed document, in order (for a source view)."""
+        return [p for p in self._retriever.stored.passages if p["source"] == source]
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self._retriever.stored.manifest
+
+
+def check_model(manifest: dict[str, Any], info: Any, path: Path) -> None:
+    """Refuse to query an index with another model than the one it was built with."""
+    recorded = manifest.get("model", {})
+    if recorded.get("name") != info.name or recorded.get("dimension") != info.dimension:
+        raise IndexMismatchError(
+            f"index at {path} was built with model {recorded.get('name')!r} "
+            f"({recorded.get('dimension')} dims), not {info.name!r}; rebuild it with: "
+            f"assistant build --model {info.name}")
+    if recorded.get("probe_checksum") != info.probe_checksum:
+        log.warning("model %s computes slightly different vectors than when %s was built",
+                    info.name, path)
+
+
+def build_index(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
+                index_dir: str | os.PathLike[str] | None = None, model: str | None = None,
+                *, progress: bool = False):
+    """Build (or incrementally rebuild) an index from files and folders of .txt/.md.
+
+    Returns a BuildReport with counts. Raises CorpusError when no readable text is found.
+    """
+    from assistant import indexer
+    from assistant.model import load_model
+
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if not paths:
+        raise InputError("give at least one file or folder to index")
+    st, info = load_model(model)
+    target = Path(index_dir) if index_dir is not None else default_index_dir()
+    return indexer.build(paths, target, st, info,
+                         progress=_progress_printer if progress else None)

@@ -1,0 +1,147 @@
+"""The ``assistant`` command: build · ask · eval · serve.
+
+Every error the user can fix prints one line on stderr and exits with status 2; heavy libraries
+(torch, FAISS, Gradio) are imported only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import warnings
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for every other bad input
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="assistant", description=(
+        "Ask questions about a body of text and get the passages that answer them, "
+        "each with a citation to its paragraph."))
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    build = commands.add_parser("build", help="(re)build the index from files and folders")
+    build.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files or folders of .txt/.md (default: corpus/)")
+    build.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
+    build.add_argument("--model", metavar="NAME",
+                       help="sentence-transformers model name or folder (default: built-in e5)")
+    build.add_argument("--wait", action="store_true",
+                       help="wait for another build of the same index instead of stopping")
+
+    ask = commands.add_parser("ask", help="answer a question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--k", type=int, default=3, help="passages to show (default 3)")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
+
+    evaluate = commands.add_parser("eval", help="hit@1, hit@3 and MRR over a JSONL question set")
+    evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
+    evaluate.add_argument("--k", type=int, default=3)
+    evaluate.add_argument("--index", metavar="DIR")
+    evaluate.add_argument("--mode", choices=("dense", "lexical", "hybrid"), default=None,
+                          help="retrieval arm to measure (default: hybrid)")
+    evaluate.add_argument("--json", action="store_true", help="print JSON")
+
+    serve = commands.add_parser("serve", help="start the web chat")
+    serve.add_argument("--index", metavar="DIR")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--allow-upload", action="store_true",
+                       help="let visitors add .txt/.md documents to the index")
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s: %(message)s", stream=sys.stderr)
+    if not verbose:
+        for noisy in ("sentence_transformers", "transformers", "httpx", "faiss"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _load(index: str | None):
+    from assistant import Assistant
+
+    return Assistant.load(index) if index else Assistant.load()
+
+
+def _print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if answer.notice:
+        print(f"note: {answer.notice}", file=sys.stderr)
+    if not answer.confident:
+        print("Nothing in the documents seems to answer this. Closest passages:\n")
+    for rank, passage in enumerate(answer.passages, start=1):
+        print(f"[{rank}] {passage.citation}  (score {passage.score:.3f})")
+        print(f"    source: {passage.source}")
+        print(f"    answer: {passage.highlight}")
+        print(f"    {passage.text}\n")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from assistant.api import clean_question
+
+    if args.command == "build":
+        from assistant.api import build_index, default_corpus_dir
+
+        report = build_index(args.paths or [default_corpus_dir()], args.index, args.model,
+                             progress=True)
+        print(report.summary())
+        return 0
+    if args.command == "ask":
+        clean_question(args.question)  # fail fast, before loading the model
+        _print_answer(_load(args.index).ask(args.question, k=args.k), args.json)
+        return 0
+    if args.command == "eval":
+        from assistant.evaluate import evaluate, format_table, read_questions
+
+        rows = read_questions(args.questions)
+        summary = evaluate(_load(args.index), rows, k=args.k, mode=args.mode)
+        print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json
+              else format_table(summary))
+        return 0
+    if args.command == "serve":
+        from ui.app import serve
+
+        serve(index_dir=args.index, host=args.host, port=args.port,
+              allow_upload=args.allow_upload)
+        return 0
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    from assistant.errors import AssistantError
+
+    try:
+        return _run(args)
+    except AssistantError as exc:
+        print(f"assistant: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("assistant: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"assistant: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

