@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INDEX_ENV = "ASSISTANT_INDEX"
 MAX_K = 50
+RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut here before tokenising; the model reads at most 512 tokens, which
 Japanese text reaches at roughly 600-900 characters, so nothing the model would read is lost."""
@@ -186,12 +187,17 @@ class Assistant:
         """The k passages that best answer ``question``, best first."""
         return self.ask(question, k=k).passages
 
-    def ask(self, question: str, k: int = 3) -> Answer:
-        """Answer ``question`` with the k best passages and whether the corpus answers it."""
+    def ask(self, question: str, k: int = 3, *, mode: str = "hybrid") -> Answer:
+        """Answer ``question`` with the k best passages and whether the corpus answers it.
+
+        ``mode`` picks the retrieval arm: ``hybrid`` (default), ``dense`` or ``lexical``.
+        """
         cleaned, notice = clean_question(question)
         k = _check_k(k)
+        if mode not in RETRIEVAL_MODES:
+            raise InputError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         retriever = self._retriever
-        hits, confident = retriever.retrieve(cleaned, k)
+        hits, confident = retriever.retrieve(cleaned, k, mode=mode)
         passages = [
             Passage(text=h.passage["text"], doc=h.passage["doc"], source=h.passage["source"],
                     section=h.passage["section"], paragraph=h.passage["paragraph"],

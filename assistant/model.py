@@ -279,8 +279,20 @@ def probe_cosine(probe: np.ndarray) -> float:
     return float(np.min(np.sum(probe * _probe_reference(), axis=1)))
 
 
+def _quiet_loading() -> None:
+    """No progress bars or load reports from transformers on stderr."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
 def _load_folder(path: Path) -> SentenceTransformer:
     import torch
+
+    _quiet_loading()
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(path), device="cpu", model_kwargs={"dtype": torch.float32},

@@ -48,7 +48,7 @@ class Retriever:
         np.maximum.at(best_sentence, self.sentence_owner, sentence_scores)
         return passage, best_sentence, sentence_scores
 
-    def retrieve(self, question: str, k: int) -> tuple[list[Hit], bool]:
+    def retrieve(self, question: str, k: int, mode: str = "hybrid") -> tuple[list[Hit], bool]:
         query = self.encode_query(question)
         passage, best_sentence, sentence_scores = self.dense_scores(query)
         combined = np.maximum(passage, best_sentence)
