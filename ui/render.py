@@ -1,0 +1,199 @@
+"""Small HTML for the chat: answer cards and the source view.
+
+Every piece of text that comes from the corpus, a file name or a visitor goes through
+``html.escape`` here, because Gradio's Chatbot and HTML components render HTML: a document
+holding ``<script>`` or ``<img onerror=...>`` must show those characters, never run them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+CONTEXT_PARAGRAPHS = 3
+"""Paragraphs shown either side of a cited one inside a card; the Source panel has them all."""
+
+CSS = """
+.qa-answer { display: flex; flex-direction: column; gap: 10px; }
+.qa-question { white-space: pre-wrap; }
+.qa-status { margin: 0; font-weight: 600; }
+.qa-unsure { color: #9a3412; }
+.qa-notice { margin: 0; padding: 6px 10px; border-radius: 6px; background: #fef9c3;
+  color: #713f12; font-size: 0.92em; }
+.qa-error { margin: 0; padding: 8px 12px; border-radius: 6px; background: #fee2e2;
+  color: #7f1d1d; }
+.qa-label { margin: 0; font-size: 0.92em; color: #57534e; }
+.qa-card { border: 1px solid #d6d3d1; border-radius: 8px; padding: 10px 12px;
+  background: #fafaf9; color: #1c1917; }
+.qa-card.qa-weak { border-style: dashed; }
+.qa-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 10px; }
+.qa-rank { display: inline-block; min-width: 1.5em; text-align: center; border-radius: 999px;
+  background: #1d4ed8; color: #fff; font-size: 0.8em; font-weight: 700; padding: 1px 6px; }
+.qa-cite { font-weight: 700; }
+.qa-section { color: #57534e; }
+.qa-score { margin-left: auto; font-size: 0.85em; color: #44403c; white-space: nowrap; }
+.qa-meter { display: inline-block; width: 56px; height: 6px; border-radius: 3px;
+  background: #e7e5e4; vertical-align: middle; overflow: hidden; margin-right: 4px; }
+.qa-meter > span { display: block; height: 100%; background: #16a34a; }
+.qa-weak .qa-meter > span { background: #d97706; }
+.qa-text { margin: 8px 0 4px; line-height: 1.7; }
+.qa-card mark, .src-doc mark { background: #fde047; color: inherit; padding: 0 1px;
+  border-radius: 2px; }
+.qa-file { font-size: 0.8em; color: #78716c; word-break: break-all; }
+.qa-card details { margin-top: 6px; }
+.qa-card summary { cursor: pointer; color: #1d4ed8; font-size: 0.9em; }
+.qa-context { margin-top: 6px; padding-left: 8px; border-left: 3px solid #e7e5e4; }
+.src-scroll { position: relative; max-height: 460px; overflow-y: auto; padding: 4px 12px;
+  border: 1px solid #d6d3d1; border-radius: 8px; background: #fff; color: #1c1917; }
+.src-empty { color: #78716c; }
+.src-title { margin: 8px 0 0; font-size: 1.15em; }
+.src-path { font-size: 0.8em; color: #78716c; word-break: break-all; margin-bottom: 6px; }
+.src-section { margin: 14px 0 4px; font-size: 1em; color: #44403c; }
+.src-para { margin: 6px 0; padding: 4px 8px; line-height: 1.7; border-radius: 6px; }
+.src-num { display: inline-block; min-width: 2.6em; color: #78716c; font-size: 0.85em;
+  font-variant-numeric: tabular-nums; user-select: none; }
+.src-cited { background: #eff6ff; outline: 2px solid #3b82f6; }
+.src-gap { color: #a8a29e; font-size: 0.85em; margin: 4px 8px; }
+"""
+
+
+def highlighted(text: str, highlight: str | None) -> str:
+    """The paragraph as safe HTML, its answering sentence wrapped in ``<mark>``."""
+    start = text.find(highlight) if highlight else -1
+    if start < 0:
+        return escape(text)
+    end = start + len(highlight)
+    return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
+
+
+def _score_cue(score: float, strong: bool) -> str:
+    width = max(4, min(100, round(score * 100)))
+    label = "strong match" if strong else "weak match"
+    return (
+        f'<span class="qa-score" title="{label}"><span class="qa-meter">'
+        f'<span style="width:{width}%"></span></span>score {score:.3f}</span>'
+    )
+
+
+def _paragraph_lines(
+    paragraphs: Sequence[dict[str, Any]], cited: int, highlight: str | None, id_prefix: str | None
+) -> list[str]:
+    """Section headings and numbered paragraphs, the cited one highlighted (and anchored)."""
+    lines: list[str] = []
+    section = None
+    previous_number = 0
+    for paragraph in paragraphs:
+        number = int(paragraph["paragraph"])
+        if number > previous_number + 1 and lines:
+            lines.append('<div class="src-gap">⋯</div>')
+        previous_number = number
+        if paragraph.get("section") and paragraph["section"] != section:
+            lines.append(f'<h4 class="src-section">{escape(paragraph["section"])}</h4>')
+        section = paragraph.get("section")
+        is_cited = number == cited
+        anchor = f' id="{id_prefix}-p{number}"' if id_prefix else ""
+        body = highlighted(paragraph["text"], highlight) if is_cited else escape(paragraph["text"])
+        css = "src-para src-cited" if is_cited else "src-para"
+        lines.append(
+            f'<p class="{css}"{anchor} data-paragraph="{number}">'
+            f'<span class="src-num">¶{number}</span>{body}</p>'
+        )
+    return lines
+
+
+def passage_card(
+    passage: dict[str, Any], rank: int, strong: bool, paragraphs: Sequence[dict[str, Any]]
+) -> str:
+    """One readable card: citation, paragraph with the answer highlighted, score, context."""
+    section = (
+        f'<span class="qa-section">{escape(passage["section"])}</span>'
+        if passage.get("section")
+        else ""
+    )
+    cited = int(passage["paragraph"])
+    title = f"{passage['doc']} ¶{cited}"
+    context = [p for p in paragraphs if abs(int(p["paragraph"]) - cited) <= CONTEXT_PARAGRAPHS]
+    details = ""
+    if context:
+        total = max(int(p["paragraph"]) for p in paragraphs)
+        details = (
+            f"<details><summary>Show in document (¶{cited} of {total})</summary>"
+            f'<div class="qa-context">'
+            f"{''.join(_paragraph_lines(context, cited, passage.get('highlight'), None))}"
+            f"</div></details>"
+        )
+    weak = "" if strong else " qa-weak"
+    return (
+        f'<div class="qa-card{weak}" data-rank="{rank}">'
+        f'<div class="qa-head"><span class="qa-rank">{rank}</span>'
+        f'<span class="qa-cite">{escape(title)}</span>{section}'
+        f"{_score_cue(float(passage['score']), strong)}</div>"
+        f'<p class="qa-text">{highlighted(passage["text"], passage.get("highlight"))}</p>'
+        f'<div class="qa-file">{escape(passage["source"])}</div>{details}</div>'
+    )
+
+
+def answer_html(answer: dict[str, Any], notice: str | None, paragraphs_of: Any) -> str:
+    """The whole reply for one answer (``answer`` as ``Answer.to_dict()``).
+
+    ``paragraphs_of(source)`` gives a document's paragraphs for the in-card context.
+    """
+    passages = answer["passages"]
+    parts = ['<div class="qa-answer">']
+    if notice:
+        parts.append(f'<p class="qa-notice">Note: {escape(notice)}</p>')
+    if not passages:
+        parts.append('<p class="qa-status qa-unsure">The index holds no passages yet.</p>')
+    elif answer["confident"]:
+        best = passages[0]["citation"]
+        parts.append(f'<p class="qa-status">Best answer: {escape(best)}</p>')
+    else:
+        parts.append(
+            '<p class="qa-status qa-unsure">Nothing in the documents seems to answer '
+            "this question.</p>"
+        )
+        parts.append('<p class="qa-label">Closest passages (they may not be relevant):</p>')
+    documents: dict[str, Sequence[dict[str, Any]]] = {}
+    for rank, passage in enumerate(passages, start=1):
+        source = passage["source"]
+        if source not in documents:
+            documents[source] = paragraphs_of(source)
+        parts.append(passage_card(passage, rank, bool(answer["confident"]), documents[source]))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def error_html(message: str) -> str:
+    """A friendly, visible message for input the assistant cannot answer."""
+    text = message[:1].upper() + message[1:]
+    return f'<div class="qa-answer"><p class="qa-error">{escape(text)}</p></div>'
+
+
+def question_html(question: str) -> str:
+    """The visitor's question, shown as typed (markup in it is text)."""
+    return f'<span class="qa-question">{escape(question)}</span>'
+
+
+def source_html(
+    title: str, source: str, paragraphs: Sequence[dict[str, Any]], cited: int, highlight: str | None
+) -> str:
+    """The whole document, paragraph numbers visible, the cited paragraph highlighted."""
+    lines = _paragraph_lines(paragraphs, cited, highlight, "src")
+    return (
+        f'<div class="src-scroll"><div class="src-doc">'
+        f'<h3 class="src-title">{escape(title)}</h3>'
+        f'<div class="src-path">{escape(source)}</div>{"".join(lines)}</div></div>'
+    )
+
+
+def empty_source_html() -> str:
+    return (
+        '<div class="src-scroll"><p class="src-empty">Ask a question: the document of the '
+        "cited passage appears here, with the paragraph highlighted.</p></div>"
+    )
+
+
+def status_html(message: str, ok: bool = True) -> str:
+    css = "qa-status" if ok else "qa-error"
+    return f'<p class="{css}">{escape(message)}</p>'
