@@ -53,6 +53,23 @@ SCROLL_TO_CITED_JS = """
 """
 """Scrolls the Source panel (not the page) to the highlighted paragraph; no data inside."""
 
+SCROLL_TO_REPLY_JS = """
+() => {
+  setTimeout(() => {
+    const log = document.querySelector('#chat [role="log"]');
+    const asked = log && [...log.querySelectorAll('.user-row')].pop();
+    if (asked) {
+      log.scrollTop += asked.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+    }
+    const box = document.querySelector('#source-view .src-scroll');
+    const cited = box && box.querySelector('.src-cited');
+    if (cited) box.scrollTop = Math.max(0, cited.offsetTop - 24);
+  }, 120);
+}
+"""
+"""After an answer: show the question and the start of its reply (the best passage), not the
+end of the last card, and scroll the Source panel to the cited paragraph."""
+
 HEADER = (
     "## Ask the documents\n"
     "Answers are passages quoted from the documents, each cited to its paragraph (¶) with the "
@@ -149,6 +166,7 @@ def save_uploads(paths: Sequence[str], uploads_dir: Path) -> list[str]:
     for name, data in checked:
         with tempfile.NamedTemporaryFile(dir=uploads_dir, prefix=".upload-", delete=False) as tmp:
             tmp.write(data)
+        os.chmod(tmp.name, 0o644)  # readable like any file the user copied there
         os.replace(tmp.name, uploads_dir / name)
     return [name for name, _ in checked]
 
@@ -250,7 +268,8 @@ def create_app(assistant: Assistant, allow_upload: bool = False) -> gr.Blocks:
         chatbot = gr.Chatbot(
             label="Chat",
             elem_id="chat",
-            height=560,
+            height=600,
+            autoscroll=False,  # SCROLL_TO_REPLY_JS shows the start of the reply instead
             render_markdown=False,  # messages are our own escaped HTML, not Markdown
             sanitize_html=True,
             allow_tags=False,
@@ -305,7 +324,7 @@ def create_app(assistant: Assistant, allow_upload: bool = False) -> gr.Blocks:
         outputs = [chatbot, question, cited, latest_answer, source_view]
         question.submit(
             respond, [question, k, chatbot], outputs, api_visibility="private", concurrency_id="ask"
-        ).then(None, js=SCROLL_TO_CITED_JS)
+        ).then(None, js=SCROLL_TO_REPLY_JS)
         cited.input(
             show_source, [cited, latest_answer], [source_view], api_visibility="private"
         ).then(None, js=SCROLL_TO_CITED_JS)
