@@ -83,9 +83,7 @@ def is_broken_continuation(block: str, following: str) -> bool:
     if first in "-*•・#>|「『(（[【" or first.isdigit():
         return False
     # Western text: a new paragraph starts with a capital letter.
-    if not is_cjk(first) and unicodedata.category(first) == "Lu":
-        return False
-    return True
+    return is_cjk(first) or unicodedata.category(first) != "Lu"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from assistant.chunking import (
     Sentence,
+    ends_sentence,
     has_sentence_punctuation,
     is_broken_continuation,
     is_cjk,
@@ -58,6 +59,8 @@ class Document:
     source: str
     text: str
     paragraphs: list[Paragraph] = field(default_factory=list)
+    file: Path | None = None
+    """The file it was read from (absolute), for judging later whether it changed."""
 
     @property
     def sections(self) -> list[str]:
@@ -80,38 +83,119 @@ _BOMS = (
 )
 
 
-def _kana_count(text: str) -> int:
-    return sum(1 for ch in text if "\u3040" <= ch <= "\u30ff")
+JAPANESE_ENCODINGS = ("cp932", "euc_jp")
+"""Legacy Japanese encodings tried strictly before any guessing: CP932 is the superset of
+Shift_JIS that Windows writes (①, ～ and the NEC/IBM extensions), so it reads Shift_JIS too.
+charset-normalizer alone read short Shift_JIS and EUC-JP texts as Korean, and found no
+encoding at all for CP932 text with ① and ～ (measured on made-up texts)."""
+
+MIN_KANA_SHARE = 0.1
+"""A legacy decoding counts as Japanese when kana are at least this share of its non-ASCII
+letters: Japanese prose runs 40-70 % kana, while Korean or Chinese bytes read as EUC-JP come
+out as kanji with next to no kana."""
+
+MAX_ODD_SHARE = 0.01
+"""Characters no real text is made of (controls, private use, U+FFFD, stray Hangul in a
+Japanese decoding) above this share mean the decoding is wrong or the file is binary."""
+
+
+def _is_kana(ch: str) -> bool:
+    return "\u3041" <= ch <= "\u30ff" and ch not in "\u30fb"
+
+
+def _is_odd(ch: str) -> bool:
+    """Characters that betray a wrong decoding or a binary file."""
+    code = ord(ch)
+    return (
+        (code < 0x20 and ch not in "\t\n\r\f\v")
+        or 0x7F <= code <= 0x9F
+        or 0xE000 <= code <= 0xF8FF  # private use
+        or code == 0xFFFD
+        or 0xD800 <= code <= 0xDFFF
+    )
+
+
+def _odd_share(text: str) -> float:
+    return sum(1 for ch in text if _is_odd(ch)) / max(1, len(text))
+
+
+def _kana_share(text: str) -> float:
+    letters = [ch for ch in text if ord(ch) > 0x7F and ch.isalpha()]
+    return sum(1 for ch in letters if _is_kana(ch)) / max(1, len(letters))
+
+
+def _as_japanese(data: bytes) -> str | None:
+    """The best strict legacy-Japanese decoding that looks like Japanese text, if any."""
+    best: tuple[float, str] | None = None
+    for encoding in JAPANESE_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        hangul = sum(1 for ch in text if "\uac00" <= ch <= "\ud7af" or "\u3130" <= ch <= "\u318f")
+        odd = _odd_share(text) + hangul / max(1, len(text))
+        kana = _kana_share(text)
+        if odd > MAX_ODD_SHARE or kana < MIN_KANA_SHARE:
+            continue
+        if best is None or kana - odd > best[0]:
+            best = (kana - odd, text)
+    return best[1] if best else None
+
+
+def _as_utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 written without a byte-order mark (NUL bytes are half of its ASCII): accepted only
+    when it reads as clean text, so binary files with NULs are still refused."""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        plain = sum(1 for ch in text if ch.isascii() and (ch.isprintable() or ch in "\n\r\t"))
+        if _odd_share(text) == 0 and (plain + sum(map(_is_kana, text))) / len(text) > 0.3:
+            return text
+    return None
 
 
 def decode_bytes(data: bytes) -> str | None:
     """Decode a file's bytes, or None when they are not text.
 
-    A byte-order mark decides first, then strict UTF-8; otherwise charset-normalizer detects
-    the encoding. When several encodings fit equally well (short Japanese texts can decode as
-    EUC-JP and as a Korean code page), the one whose text holds the most kana wins.
+    A byte-order mark decides first, then strict UTF-8 (or ISO-2022-JP, which is 7-bit), then
+    the legacy Japanese encodings (see JAPANESE_ENCODINGS), and only then does
+    charset-normalizer guess. Any decoding with control or private-use characters is refused:
+    that is a binary file.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(encoding)
+                text = data.decode(encoding)
             except UnicodeDecodeError:
                 return None
+            return text if _odd_share(text) <= MAX_ODD_SHARE and "\x00" not in text else None
+    if b"\x00" in data:
+        return _as_utf16_without_bom(data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = None
     if text is not None:
-        return None if "\x00" in text else text
+        if "\x1b$B" in text or "\x1b$@" in text:
+            try:
+                text = data.decode("iso2022_jp")
+            except UnicodeDecodeError:
+                return None
+        return text if _odd_share(text) <= MAX_ODD_SHARE else None
+    japanese = _as_japanese(data)
+    if japanese is not None:
+        return japanese
     from charset_normalizer import from_bytes
 
-    matches = list(from_bytes(data))
-    if not matches:
+    best = from_bytes(data).best()
+    if best is None:
         return None
-    least_chaos = min(m.chaos for m in matches)
-    best = max((m for m in matches if m.chaos == least_chaos), key=lambda m: _kana_count(str(m)))
     text = str(best)
-    return None if "\x00" in text else text
+    return text if _odd_share(text) <= MAX_ODD_SHARE else None
 
 
 def read_text(path: Path) -> str | None:
@@ -179,10 +263,22 @@ def _heading_text(block: _Block, markdown: bool) -> str | None:
     if markdown:
         return None
     text = block.text
-    if len(block.lines) == 1 and len(text) <= MAX_HEADING_CHARS:
-        if not has_sentence_punctuation(text) and not text.endswith((":", "：", "、", ",")):
-            return text
+    if (
+        len(block.lines) == 1
+        and len(text) <= MAX_HEADING_CHARS
+        and not has_sentence_punctuation(text)
+        and not text.endswith((":", "：", "、", ","))
+    ):
+        return text
     return None
+
+
+def _plain_title(block: _Block, markdown: bool) -> str | None:
+    """Plain text: a short first line that is not a sentence is the title."""
+    text = block.text
+    if markdown or len(block.lines) != 1 or len(text) > 2 * MAX_HEADING_CHARS:
+        return None
+    return None if ends_sentence(text) else text
 
 
 def _join_blocks(first: str, second: str) -> str:
@@ -195,8 +291,9 @@ def _join_blocks(first: str, second: str) -> str:
 def parse_document(text: str, source: str) -> Document:
     """Split text into title, section headings and numbered body paragraphs.
 
-    The title is the first Markdown ``#`` heading or the first line. Section headings are
-    Markdown headings or, in plain text, short one-line blocks without sentence punctuation.
+    The title is a Markdown heading or a short first line that is not a sentence (else the
+    file name). Section headings are Markdown headings or, in plain text, short one-line blocks
+    without sentence punctuation.
     A paragraph split by a stray blank line mid-sentence is joined back
     (see :func:`assistant.chunking.is_broken_continuation`).
     """
@@ -206,18 +303,17 @@ def parse_document(text: str, source: str) -> Document:
         lines[0] = lines[0][1:]
     blocks = list(_blocks(lines))
     title: str | None = None
+    title_block: _Block | None = None
     section: str | None = None
     bodies: list[tuple[str, str | None, int, int]] = []  # text, section, first, last line
     for index, block in enumerate(blocks):
         heading = _heading_text(block, markdown)
-        if title is None:
-            if heading is not None:
-                title = heading
+        if index == 0:
+            title = heading if heading is not None else _plain_title(block, markdown)
+            if title is not None:
+                title_block = block
                 continue
-            if not markdown and len(block.lines) == 1 and len(block.text) <= 2 * MAX_HEADING_CHARS:
-                title = block.text  # plain text: the first line is the title
-                continue
-        if heading is not None and index > 0:
+        if heading is not None:
             section = heading
             continue
         body = block.text
@@ -228,6 +324,10 @@ def parse_document(text: str, source: str) -> Document:
             bodies[-1] = (_join_blocks(previous[0], body), section, previous[2], block.last_line)
         else:
             bodies.append((body, section, block.first_line, block.last_line))
+    if not bodies and title_block is not None and not markdown:
+        # A one-line plain-text file: its line is the text, not a title over nothing.
+        bodies.append((title_block.text, None, title_block.first_line, title_block.last_line))
+        title = None
     if title is None:
         title = Path(source).stem
     paragraphs = [
@@ -255,6 +355,8 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     Raises CorpusError for a path that does not exist. Symbolic links to folders are not
     followed (no loops); files are visited once each, in a stable order.
     """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw).expanduser()
@@ -264,9 +366,10 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             candidates: Iterable[Path] = [path]
         else:
             candidates = sorted(
-                p for p in path.rglob("*")
-                if p.suffix.lower() in SUPPORTED_SUFFIXES and not any(
-                    part.startswith(".") for part in p.relative_to(path).parts)
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         for candidate in candidates:
             try:
@@ -280,19 +383,38 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             yield candidate
 
 
-def load_documents(paths: Iterable[str | os.PathLike[str]]) -> list[Document]:
-    """Read every readable text file under ``paths`` into Documents (unreadable ones are
-    skipped with a warning). Raises CorpusError when nothing readable is found."""
-    documents = []
+@dataclass
+class Corpus:
+    """What reading a set of paths found: the documents, and the files visited but skipped
+    (binary, empty, unreadable or without paragraphs), so staleness can be judged later."""
+
+    documents: list[Document]
+    skipped: list[Path]
+
+
+def read_corpus(paths: Iterable[str | os.PathLike[str]]) -> Corpus:
+    """Read every readable text file under ``paths`` (unreadable ones are skipped with a
+    one-line warning). Raises CorpusError for a missing path or when nothing readable is found."""
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    documents: list[Document] = []
+    skipped: list[Path] = []
     for path in iter_files(paths):
         text = read_text(path)
         if text is None:
+            skipped.append(path)
             continue
         document = parse_document(text, display_path(path))
         if not document.paragraphs:
             log.warning("skipped %s: no paragraphs of text", path)
+            skipped.append(path)
             continue
+        document.file = path.absolute()
         documents.append(document)
     if not documents:
         raise CorpusError("no readable .txt or .md text found in: " + ", ".join(map(str, paths)))
-    return documents
+    return Corpus(documents, skipped)
+
+
+def load_documents(paths: Iterable[str | os.PathLike[str]]) -> list[Document]:
+    """Read every readable text file under ``paths`` into Documents (see read_corpus)."""
+    return read_corpus(paths).documents
