@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IndexMismatchError, IndexNotFoundError, InputError
+from assistant.errors import IndexMismatchError, IndexNotFoundError, InputError, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,16 @@ class Assistant:
             raise IndexMismatchError(
                 f"index at {path} was built with model {recorded!r}, not {model!r}; "
                 f"rebuild it with: assistant build --model {model}")
-        st, info = load_model(model or recorded)
+        try:
+            st, info = load_model(model or recorded)
+        except ModelError as exc:
+            if model or not recorded:
+                raise
+            if not build_missing:
+                raise IndexMismatchError(
+                    f"index at {path} was built with model {recorded!r}, which cannot be loaded "
+                    f"here; rebuild it with: assistant build") from exc
+            st, info = load_model(None)  # the default index is rebuilt with the default model
         if manifest is None or (build_missing and (
                 indexer.is_stale(manifest) or manifest["model"]["name"] != info.name)):
             inputs = manifest["inputs"] if manifest else [str(default_corpus_dir())]
@@ -244,13 +253,12 @@ def build_index(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
     Returns a BuildReport with counts. Raises CorpusError when no readable text is found.
     """
     from assistant import indexer
-    from assistant.model import load_model
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if not paths:
         raise InputError("give at least one file or folder to index")
-    st, info = load_model(model)
     target = Path(index_dir) if index_dir is not None else default_index_dir()
-    return indexer.build(paths, target, st, info,
-                         progress=_progress_printer if progress else None)
+    # Paths, files and the build lock are checked before the model loads (fast failure).
+    return indexer.build_files(paths, target, model,
+                               progress=_progress_printer if progress else None)

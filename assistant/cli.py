@@ -23,20 +23,31 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="assistant", description=(
-        "Ask questions about a body of text and get the passages that answer them, "
-        "each with a citation to its paragraph."))
+    parser = _Parser(
+        prog="assistant",
+        description=(
+            "Ask questions about a body of text and get the passages that answer them, "
+            "each with a citation to its paragraph."
+        ),
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     build = commands.add_parser("build", help="(re)build the index from files and folders")
-    build.add_argument("paths", nargs="*", metavar="PATH",
-                       help="files or folders of .txt/.md (default: corpus/)")
+    build.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders of .txt/.md (default: corpus/)"
+    )
     build.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
-    build.add_argument("--model", metavar="NAME",
-                       help="sentence-transformers model name or folder (default: built-in e5)")
-    build.add_argument("--wait", action="store_true",
-                       help="wait for another build of the same index instead of stopping")
+    build.add_argument(
+        "--model",
+        metavar="NAME",
+        help="sentence-transformers model name or folder (default: built-in e5)",
+    )
+    build.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for another build of the same index instead of stopping",
+    )
 
     ask = commands.add_parser("ask", help="answer a question with cited passages")
     ask.add_argument("question")
@@ -48,22 +59,32 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
     evaluate.add_argument("--k", type=int, default=3)
     evaluate.add_argument("--index", metavar="DIR")
-    evaluate.add_argument("--mode", choices=("dense", "lexical", "hybrid"), default=None,
-                          help="retrieval arm to measure (default: hybrid)")
+    evaluate.add_argument(
+        "--mode",
+        choices=("dense", "lexical", "hybrid"),
+        default=None,
+        help="retrieval arm to measure (default: hybrid)",
+    )
     evaluate.add_argument("--json", action="store_true", help="print JSON")
 
     serve = commands.add_parser("serve", help="start the web chat")
     serve.add_argument("--index", metavar="DIR")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860)
-    serve.add_argument("--allow-upload", action="store_true",
-                       help="let visitors add .txt/.md documents to the index")
+    serve.add_argument(
+        "--allow-upload",
+        action="store_true",
+        help="let visitors add .txt/.md documents to the index",
+    )
     return parser
 
 
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
     if not verbose:
         for noisy in ("sentence_transformers", "transformers", "httpx", "faiss"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
@@ -83,8 +104,6 @@ def _print_answer(answer, as_json: bool) -> None:
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
-    if answer.notice:
-        print(f"note: {answer.notice}", file=sys.stderr)
     if not answer.confident:
         print("Nothing in the documents seems to answer this. Closest passages:\n")
     for rank, passage in enumerate(answer.passages, start=1):
@@ -94,18 +113,40 @@ def _print_answer(answer, as_json: bool) -> None:
         print(f"    {passage.text}\n")
 
 
+def _build_progress(stage: str, done: int, total: int) -> None:
+    print(
+        f"\r  embedding {stage}: {done}/{total}",
+        end="" if done < total else "\n",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
-    from assistant.api import clean_question
+    from assistant.api import MAX_K, clean_question
 
     if args.command == "build":
-        from assistant.api import build_index, default_corpus_dir
+        from assistant import indexer
+        from assistant.api import default_corpus_dir, default_index_dir
 
-        report = build_index(args.paths or [default_corpus_dir()], args.index, args.model,
-                             progress=True)
+        index = args.index or default_index_dir()
+        report = indexer.build_files(
+            args.paths or [default_corpus_dir()],
+            index,
+            args.model,
+            progress=_build_progress,
+            wait=None if args.wait else 0,
+        )
         print(report.summary())
         return 0
+    if args.command in ("ask", "eval") and not 1 <= args.k <= MAX_K:
+        from assistant.errors import InputError
+
+        raise InputError(f"--k must be from 1 to {MAX_K}, not {args.k}")
     if args.command == "ask":
-        clean_question(args.question)  # fail fast, before loading the model
+        _, notice = clean_question(args.question)  # fail fast, before loading the model
+        if notice:
+            print(f"note: {notice}", file=sys.stderr)
         _print_answer(_load(args.index).ask(args.question, k=args.k), args.json)
         return 0
     if args.command == "eval":
@@ -113,14 +154,16 @@ def _run(args: argparse.Namespace) -> int:
 
         rows = read_questions(args.questions)
         summary = evaluate(_load(args.index), rows, k=args.k, mode=args.mode)
-        print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json
-              else format_table(summary))
+        print(
+            json.dumps(summary, ensure_ascii=False, indent=2)
+            if args.json
+            else format_table(summary)
+        )
         return 0
     if args.command == "serve":
         from ui.app import serve
 
-        serve(index_dir=args.index, host=args.host, port=args.port,
-              allow_upload=args.allow_upload)
+        serve(index_dir=args.index, host=args.host, port=args.port, allow_upload=args.allow_upload)
         return 0
     raise AssertionError(args.command)
 

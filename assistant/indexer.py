@@ -9,15 +9,22 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.documents import Document, display_path, iter_files, load_documents
-from assistant.errors import BuildLockedError, IndexMismatchError, IndexNotFoundError
+from assistant.documents import Corpus, Document, iter_files, read_corpus
+from assistant.errors import (
+    BuildLockedError,
+    CorpusError,
+    IndexMismatchError,
+    IndexNotFoundError,
+)
 from assistant.store import (
     LOCK_FILE,
     StoredIndex,
@@ -62,17 +69,19 @@ def passages_from(documents: list[Document]) -> list[dict[str, Any]]:
     passages = []
     for document in documents:
         for paragraph in document.paragraphs:
-            passages.append({
-                "doc": document.title,
-                "source": document.source,
-                "section": paragraph.section,
-                "paragraph": paragraph.number,
-                "citation": citation_for(document.title, paragraph.number, paragraph.section),
-                "text": paragraph.text,
-                "sentences": [[s.start, s.end] for s in paragraph.sentences],
-                "first_line": paragraph.first_line,
-                "last_line": paragraph.last_line,
-            })
+            passages.append(
+                {
+                    "doc": document.title,
+                    "source": document.source,
+                    "section": paragraph.section,
+                    "paragraph": paragraph.number,
+                    "citation": citation_for(document.title, paragraph.number, paragraph.section),
+                    "text": paragraph.text,
+                    "sentences": [[s.start, s.end] for s in paragraph.sentences],
+                    "first_line": paragraph.first_line,
+                    "last_line": paragraph.last_line,
+                }
+            )
     for passage in passages:
         passage["hash"] = content_hash(passage_embedding_text(passage))
     return passages
@@ -120,8 +129,14 @@ class _VectorCache:
                 row += 1
 
 
-def _embed(model: SentenceTransformer, texts: list[str], cache: dict[str, np.ndarray],
-           dimension: int, stage: str, progress: Progress | None) -> np.ndarray:
+def _embed(
+    model: SentenceTransformer,
+    texts: list[str],
+    cache: dict[str, np.ndarray],
+    dimension: int,
+    stage: str,
+    progress: Progress | None,
+) -> np.ndarray:
     """Vectors for texts, computing only those not in the cache."""
     keys = [content_hash(t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
@@ -130,9 +145,15 @@ def _embed(model: SentenceTransformer, texts: list[str], cache: dict[str, np.nda
         vectors = []
         for start in range(0, len(todo), EMBED_BATCH_SIZE * 8):
             chunk = todo[start : start + EMBED_BATCH_SIZE * 8]
-            vectors.append(model.encode_document(
-                chunk, batch_size=EMBED_BATCH_SIZE, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False))
+            vectors.append(
+                model.encode_document(
+                    chunk,
+                    batch_size=EMBED_BATCH_SIZE,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            )
             if progress:
                 progress(stage, min(start + len(chunk), len(todo)), len(todo))
         for (key, _), vector in zip(missing, np.concatenate(vectors), strict=True):
@@ -143,25 +164,74 @@ def _embed(model: SentenceTransformer, texts: list[str], cache: dict[str, np.nda
 
 
 def _previous_index(index_dir: Path, info: ModelInfo) -> StoredIndex | None:
-    """The existing index, when its vectors can be reused with this model."""
+    """The existing index, when its vectors can be reused with this model (same name, size and
+    probe fingerprint: a folder model retrained under the same name must not be mixed in)."""
     try:
         previous = load_index(index_dir)
     except (IndexNotFoundError, IndexMismatchError):
         return None
-    if previous.manifest.get("model", {}).get("name") != info.name:
+    recorded = previous.manifest.get("model", {})
+    if (recorded.get("name"), recorded.get("dimension"), recorded.get("probe_checksum")) != (
+        info.name,
+        info.dimension,
+        info.probe_checksum,
+    ):
         log.info("model changed: rebuilding every vector")
         return None
     return previous
 
 
+def count_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, int]:
+    """How the new passages relate to the old: kept (same text, vector reused), changed,
+    added and removed, so that ``kept + changed + added == len(new)`` and
+    ``kept + changed + removed == len(old)``.
+
+    Passages are matched by content hash as a multiset (a paragraph inserted at the top shifts
+    every number below it, yet those paragraphs are kept, not changed). Within one source the
+    unmatched new and old passages pair up as changed; the rest are added or removed.
+    """
+    remaining = Counter(p["hash"] for p in old)
+    unmatched_new: Counter[str] = Counter()
+    kept = 0
+    for passage in new:
+        if remaining[passage["hash"]] > 0:
+            remaining[passage["hash"]] -= 1
+            kept += 1
+        else:
+            unmatched_new[passage["source"]] += 1
+    unmatched_old: Counter[str] = Counter()
+    for passage in old:
+        if remaining[passage["hash"]] > 0:
+            remaining[passage["hash"]] -= 1
+            unmatched_old[passage["source"]] += 1
+    changed = sum(min(n, unmatched_old[source]) for source, n in unmatched_new.items())
+    return {
+        "kept": kept,
+        "changed": changed,
+        "added": sum(unmatched_new.values()) - changed,
+        "removed": sum(unmatched_old.values()) - changed,
+    }
+
+
+def _stat_record(path: Path) -> dict[str, Any]:
+    stat = path.stat()
+    return {"file": str(path.absolute()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
 def sources_of(documents: list[Document]) -> list[dict[str, Any]]:
+    """What each source file was when read: for staleness checks (size and mtime first, the
+    sha256 when those differ)."""
     sources = []
     for document in documents:
-        path = Path(document.source)
-        stat = path.stat()
-        sources.append({"path": document.source, "title": document.title,
-                        "sha256": file_hash(path), "size": stat.st_size,
-                        "mtime_ns": stat.st_mtime_ns})
+        path = document.file or Path(document.source)
+        sources.append(
+            {
+                "path": document.source,
+                "title": document.title,
+                "sha256": file_hash(path),
+                **_stat_record(path),
+            }
+        )
     return sources
 
 
@@ -172,37 +242,37 @@ def build_from_documents(
     info: ModelInfo,
     inputs: list[str],
     progress: Progress | None = None,
+    skipped: list[Path] | None = None,
 ) -> BuildReport:
-    """Embed and save; the caller holds the build lock."""
+    """Embed (reusing the vectors of unchanged texts) and save; the caller holds the lock."""
     started = time.perf_counter()
     previous = _previous_index(index_dir, info)
     cache = _VectorCache(previous)
     passages = passages_from(documents)
-    old_keys = {(p["source"], p["paragraph"]): p["hash"] for p in previous.passages} if previous else {}
-    new_hashes = {p["hash"] for p in passages}
-    added = changed = kept = 0
-    for passage in passages:
-        if passage["hash"] in cache.passages:
-            kept += 1
-        elif (passage["source"], passage["paragraph"]) in old_keys:
-            changed += 1
-        else:
-            added += 1
-    removed = 0
-    if previous:
-        new_keys = {(p["source"], p["paragraph"]) for p in passages}
-        removed = sum(1 for key, h in old_keys.items() if key not in new_keys and h not in new_hashes)
+    changes = count_changes(previous.passages if previous else [], passages)
 
-    passage_vectors = _embed(model, [passage_embedding_text(p) for p in passages],
-                             cache.passages, info.dimension, "passages", progress)
+    passage_vectors = _embed(
+        model,
+        [passage_embedding_text(p) for p in passages],
+        cache.passages,
+        info.dimension,
+        "passages",
+        progress,
+    )
     all_sentences = [text for p in passages for text in sentence_texts(p)]
-    sentence_vectors = _embed(model, all_sentences, cache.sentences, info.dimension,
-                              "sentences", progress)
+    sentence_vectors = _embed(
+        model, all_sentences, cache.sentences, info.dimension, "sentences", progress
+    )
     seconds = time.perf_counter() - started
-    counts = {"documents": len(documents), "passages": len(passages),
-              "sentences": len(all_sentences)}
+    counts = {
+        "documents": len(documents),
+        "passages": len(passages),
+        "sentences": len(all_sentences),
+    }
+    manifest = new_manifest(info.to_dict(), sources_of(documents), inputs, counts, seconds)
+    manifest["skipped"] = [_stat_record(path) for path in skipped or [] if path.exists()]
     stored = StoredIndex(
-        manifest=new_manifest(info.to_dict(), sources_of(documents), inputs, counts, seconds),
+        manifest=manifest,
         passages=passages,
         documents=[{"source": d.source, "title": d.title, "text": d.text} for d in documents],
         passage_vectors=passage_vectors,
@@ -211,8 +281,17 @@ def build_from_documents(
         path=index_dir,
     )
     save_index(index_dir, stored)
-    return BuildReport(index_dir, len(documents), len(passages), added, changed, removed, kept,
-                       time.perf_counter() - started, previous is None)
+    return BuildReport(
+        index_dir,
+        len(documents),
+        len(passages),
+        changes["added"],
+        changes["changed"],
+        changes["removed"],
+        changes["kept"],
+        time.perf_counter() - started,
+        previous is None,
+    )
 
 
 def build_lock(index_dir: Path, wait: float | None = None):
@@ -223,6 +302,38 @@ def build_lock(index_dir: Path, wait: float | None = None):
     return FileLock(str(index_dir / LOCK_FILE), timeout=-1 if wait is None else wait)
 
 
+@contextmanager
+def holding_build_lock(index_dir: Path, wait: float | None = 0) -> Iterator[None]:
+    """Hold the build lock of ``index_dir``; with ``wait=0`` a second concurrent build stops at
+    once with BuildLockedError instead of queueing behind the first."""
+    from filelock import Timeout
+
+    lock = build_lock(index_dir, wait)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise BuildLockedError(
+            f"another build is writing {index_dir}; wait for it to finish, or use --wait"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """The paths as strings; raises CorpusError for a missing one (before any slow work)."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    checked = [str(p) for p in paths]
+    if not checked:
+        raise CorpusError("give at least one file or folder to index")
+    for path in checked:
+        if not Path(path).expanduser().exists():
+            raise CorpusError(f"no such file or folder: {path}")
+    return checked
+
+
 def build(
     paths: Iterable[str | os.PathLike[str]],
     index_dir: str | os.PathLike[str],
@@ -230,45 +341,75 @@ def build(
     info: ModelInfo,
     progress: Progress | None = None,
     wait: float | None = 0,
+    corpus: Corpus | None = None,
 ) -> BuildReport:
-    """Read ``paths`` and (re)build the index at ``index_dir`` under the build lock.
+    """Read ``paths`` (unless ``corpus`` already holds them) and (re)build the index at
+    ``index_dir`` under the build lock.
 
     With ``wait=0`` a second concurrent build stops at once with BuildLockedError.
     """
-    from filelock import Timeout
-
-    paths = [str(p) for p in paths]
+    paths = check_paths(paths)
     index_path = Path(index_dir)
-    documents = load_documents(paths)
-    lock = build_lock(index_path, wait)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise BuildLockedError(
-            f"another build is writing {index_path}; wait for it to finish and try again"
-        ) from exc
-    try:
-        inputs = [display_path(Path(p)) for p in paths]
-        return build_from_documents(documents, index_path, model, info, inputs, progress)
-    finally:
-        lock.release()
+    corpus = corpus or read_corpus(paths)
+    with holding_build_lock(index_path, wait):
+        return _build_locked(corpus, paths, index_path, model, info, progress)
+
+
+def _build_locked(
+    corpus: Corpus,
+    paths: list[str],
+    index_path: Path,
+    model: SentenceTransformer,
+    info: ModelInfo,
+    progress: Progress | None,
+) -> BuildReport:
+    inputs = [str(Path(p).expanduser().absolute()) for p in paths]
+    return build_from_documents(
+        corpus.documents, index_path, model, info, inputs, progress, skipped=corpus.skipped
+    )
+
+
+def build_files(
+    paths: Iterable[str | os.PathLike[str]],
+    index_dir: str | os.PathLike[str],
+    model_name: str | None = None,
+    progress: Progress | None = None,
+    wait: float | None = 0,
+) -> BuildReport:
+    """Everything a ``build`` command does, cheapest checks first: the paths exist, the files
+    hold text, no other build is writing (all in well under a second), and only then load the
+    model (3-10 s) and embed."""
+    from assistant.model import load_model
+
+    paths = check_paths(paths)
+    corpus = read_corpus(paths)
+    index_path = Path(index_dir)
+    with holding_build_lock(index_path, wait):
+        model, info = load_model(model_name)
+        return _build_locked(corpus, paths, index_path, model, info, progress)
 
 
 def is_stale(manifest: dict[str, Any]) -> bool:
-    """Whether the files an index was built from have changed since (added, removed, edited)."""
+    """Whether the files an index was built from changed since: added, removed or edited.
+
+    Files that were skipped (binary, empty) are recorded too, so they do not make an index
+    look stale forever; one of them changing does (it may hold text now).
+    """
     try:
-        current = {display_path(p): p for p in iter_files(manifest.get("inputs", []))}
+        current = {str(p.absolute()): p for p in iter_files(manifest.get("inputs", []))}
     except Exception:  # inputs gone: nothing to rebuild from, so not stale
         return False
-    recorded = {s["path"]: s for s in manifest.get("sources", [])}
-    for path, source in recorded.items():
-        file = current.get(path)
-        if file is None:
+    recorded = {r["file"]: r for r in manifest.get("skipped", [])}
+    recorded.update({s["file"]: s for s in manifest.get("sources", []) if "file" in s})
+    if set(current) != set(recorded):
+        return True
+    for name, record in recorded.items():
+        try:
+            stat = current[name].stat()
+        except OSError:
             return True
-        stat = file.stat()
-        if (stat.st_size, stat.st_mtime_ns) != (source["size"], source["mtime_ns"]) and \
-                file_hash(file) != source["sha256"]:
+        if (stat.st_size, stat.st_mtime_ns) == (record["size"], record["mtime_ns"]):
+            continue
+        if "sha256" not in record or file_hash(current[name]) != record["sha256"]:
             return True
-    # New files count only if they hold text (an empty or binary file is skipped in builds).
-    return any(path not in recorded and file.stat().st_size > 0
-               for path, file in current.items())
+    return False
