@@ -54,8 +54,6 @@ class Retriever:
         self.stored = stored
         self.model = model
         passages = stored.passages
-        owners = [i for i, p in enumerate(passages) for _ in p["sentences"]]
-        self.sentence_owner = np.asarray(owners, dtype=np.int64)
         self.sentence_start = np.zeros(len(passages) + 1, dtype=np.int64)
         np.cumsum([len(p["sentences"]) for p in passages], out=self.sentence_start[1:])
         self.lexical = LexicalIndex([passage_embedding_text(p) for p in passages])
@@ -68,18 +66,39 @@ class Retriever:
         )
         return np.asarray(vector, dtype=np.float32)
 
-    def dense_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Cosine of the question to every passage (-1 where not a candidate), to each
-        passage's best sentence, and to every sentence."""
+    def candidates(self, query: np.ndarray, lexical_scores: np.ndarray) -> np.ndarray:
+        """Passage ids worth scoring in full: all of a small corpus, else the union of the
+        dense index's and the lexical arm's best CANDIDATES."""
         n = len(self.stored.passages)
-        passage = np.full(n, -1.0, dtype=np.float32)
-        scores, ids = self.stored.faiss_index.search(query, min(n, CANDIDATES))
-        found = ids[0] >= 0
-        passage[ids[0][found]] = scores[0][found]
-        sentence_scores = self.stored.sentence_vectors @ query[0]
-        best_sentence = np.full(n, -1.0, dtype=np.float32)
-        np.maximum.at(best_sentence, self.sentence_owner, sentence_scores)
-        return passage, best_sentence, sentence_scores
+        if n <= CANDIDATES:
+            return np.arange(n)
+        _, ids = self.stored.faiss_index.search(query, CANDIDATES)
+        dense_ids = ids[0][ids[0] >= 0]
+        lexical_ids = np.argpartition(-lexical_scores, CANDIDATES)[:CANDIDATES]
+        lexical_ids = lexical_ids[lexical_scores[lexical_ids] > 0]
+        return np.unique(np.concatenate([dense_ids, lexical_ids]))
+
+    def dense_scores(
+        self, query: np.ndarray, candidates: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each candidate passage: its cosine to the question and its best sentence's;
+        and the cosine of every candidate sentence (in candidate order)."""
+        if candidates is None:
+            candidates = np.arange(len(self.stored.passages))
+        vector = query[0]
+        passage = np.asarray(self.stored.passage_vectors[candidates], dtype=np.float32) @ vector
+        rows, counts = self.sentence_rows(candidates)
+        sentence = np.asarray(self.stored.sentence_vectors[rows], dtype=np.float32) @ vector
+        best_sentence = np.full(len(candidates), -1.0, dtype=np.float32)
+        np.maximum.at(best_sentence, np.repeat(np.arange(len(candidates)), counts), sentence)
+        return passage, best_sentence, sentence
+
+    def sentence_rows(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the candidates' sentences (in candidate order) and how many each has."""
+        starts = self.sentence_start[candidates]
+        counts = self.sentence_start[candidates + 1] - starts
+        rows = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        return rows, counts
 
     @staticmethod
     def _normalised(scores: np.ndarray) -> np.ndarray:
@@ -91,12 +110,15 @@ class Retriever:
         if not self.stored.passages:
             return [], False
         query = self.encode_query(question)
-        passage, best_sentence, sentence_scores = self.dense_scores(query)
-        dense = np.maximum(passage, best_sentence)
         tokens = self.lexical.query_tokens(question)
         coverage = self.lexical.coverage(tokens)
-        lexical = self._normalised(self.lexical.scores(tokens))
-        sentence_lexical = self._normalised(self.sentence_lexical.scores(tokens))
+        all_lexical = self.lexical.scores(tokens)
+        candidates = self.candidates(query, all_lexical)
+        passage, best_sentence, sentence_scores = self.dense_scores(query, candidates)
+        dense = np.maximum(passage, best_sentence)
+        lexical = self._normalised(all_lexical[candidates])
+        rows, counts = self.sentence_rows(candidates)
+        sentence_lexical = self._normalised(self.sentence_lexical.scores(tokens)[rows])
         if mode == "dense":
             weight, ranking = 0.0, dense
         elif mode == "lexical":
@@ -105,16 +127,16 @@ class Retriever:
             weight = LEXICAL_WEIGHT * coverage**2
             ranking = dense + weight * lexical
         sentence_ranking = sentence_scores + weight * sentence_lexical
-        order = np.argsort(-ranking, kind="stable")[:k]
+        offsets = np.concatenate([[0], np.cumsum(counts)])
         hits = []
-        for i in order:
-            p = self.stored.passages[i]
-            start, end = self.sentence_start[i], self.sentence_start[i + 1]
-            if end > start:
-                s0, s1 = p["sentences"][int(np.argmax(sentence_ranking[start:end]))]
+        for position in np.argsort(-ranking, kind="stable")[:k]:
+            p = self.stored.passages[int(candidates[position])]
+            first, last = offsets[position], offsets[position + 1]
+            if last > first:
+                s0, s1 = p["sentences"][int(np.argmax(sentence_ranking[first:last]))]
                 highlight = p["text"][s0:s1]
             else:
                 highlight = p["text"]
-            hits.append(Hit(p, float(ranking[i]), highlight))
+            hits.append(Hit(p, float(ranking[position]), highlight))
         confident, _ = is_confident(float(dense.max()), query[0], self.background, coverage)
         return hits, confident
