@@ -234,6 +234,20 @@ def test_question_gets_a_cited_answer_and_the_source_view(seed_server, page):
     _ask(page, page.locator("#question textarea").input_value())
     assert page.locator("#chat [data-testid='bot']").last.locator(".qa-card").count() == 3
 
+    # The page's k changes how many passages come back.
+    k_box = page.locator("#k input[type='number']")
+    k_box.fill("5")
+    k_box.press("Enter")
+    _ask(page, "山火事について閣僚は何を述べましたか")
+    assert page.locator("#chat [data-testid='bot']").last.locator(".qa-card").count() == 5
+
+    # An over-long question is answered from its beginning, with a visible note.
+    _ask(page, "暗号資産の窃取について。" * 200)
+    assert (
+        "were read"
+        in page.locator("#chat [data-testid='bot']").last.locator(".qa-notice").inner_text()
+    )
+
     # An empty question gets a friendly message, not a traceback.
     _ask(page, "")
     error = page.locator("#chat [data-testid='bot']").last.locator(".qa-error")

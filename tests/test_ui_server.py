@@ -4,6 +4,7 @@ gradio_client at ``/ask``; plus the upload name and size rules it enforces."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 START_TIMEOUT = 120
+SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
 CYBER_THEFT_QUESTION = "北朝鮮のサイバー攻撃で盗まれた暗号資産について"
 
 
@@ -42,8 +44,19 @@ def _wait_until_serving(proc: subprocess.Popen, url: str, log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(seed_index, tmp_path_factory):
-    """``assistant serve`` on the seed index at a free port; yields (url, seconds to serve)."""
+def served_index(seed_index, tmp_path_factory) -> Path:
+    """A private copy of the seed index, so a test may rebuild it under the running server."""
+    copy = tmp_path_factory.mktemp("ui-served") / "index"
+    shutil.copytree(seed_index, copy, symlinks=True)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def server(served_index, tmp_path_factory):
+    """``assistant serve`` on the seed index at a free port.
+
+    Yields (url, seconds from start until the page answered, process, log file).
+    """
     port = _free_port()
     log = tmp_path_factory.mktemp("ui-server") / "server.log"
     python = PYTHON if PYTHON.exists() else Path(sys.executable)
@@ -57,7 +70,7 @@ def server(seed_index, tmp_path_factory):
                 "assistant",
                 "serve",
                 "--index",
-                str(seed_index),
+                str(served_index),
                 "--port",
                 str(port),
             ],
@@ -138,6 +151,119 @@ def test_bad_input_is_an_error_and_the_server_keeps_answering(server, client, qu
 def test_only_ask_is_a_public_endpoint(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert set(endpoints) == {"/ask"}
+
+
+@pytest.mark.slow
+def test_a_rebuild_by_another_process_answers_without_restart(
+    server, client, served_index, tmp_path
+):
+    extra = tmp_path / "penguins.txt"
+    extra.write_text(
+        "南極観測の報告\n\nペンギン観測隊は、三月に昭和基地の近くで新しい観測小屋を開設した。"
+        "観測小屋では皇帝ペンギンの繁殖を記録する。\n",
+        encoding="utf-8",
+    )
+    python = PYTHON if PYTHON.exists() else Path(sys.executable)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "assistant",
+            "build",
+            str(SEED),
+            str(extra),
+            "--index",
+            str(served_index),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    result = client.predict("ペンギンの観測小屋はいつ開設されましたか", 3, api_name="/ask")
+    assert result["passages"][0]["source"].endswith("penguins.txt")
+    assert client.predict(CYBER_THEFT_QUESTION, 3, api_name="/ask")["passages"][0]["paragraph"] == 7
+
+
+# -- how answers are rendered (no server needed) --------------------------------------------
+
+MARKUP = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def _passage(**changes):
+    passage = {
+        "text": f"前の文。{MARKUP}答えの文です。後の文。",
+        "doc": f"題{MARKUP}",
+        "source": f"docs/{MARKUP}.txt",
+        "section": f"節{MARKUP}",
+        "paragraph": 2,
+        "citation": f"題{MARKUP} ¶2 (節{MARKUP})",
+        "score": 0.91,
+        "highlight": f"{MARKUP}答えの文です。",
+    }
+    return {**passage, **changes}
+
+
+def _paragraphs():
+    return [
+        {"text": f"一つ目{MARKUP}", "paragraph": 1, "section": None},
+        {**_passage(), "paragraph": 2},
+        {"text": "三つ目", "paragraph": 3, "section": f"節{MARKUP}"},
+    ]
+
+
+def test_every_piece_of_corpus_text_is_escaped():
+    from ui import render
+
+    answer = {"question": MARKUP, "confident": True, "passages": [_passage()]}
+    html = render.answer_html(answer, f"note {MARKUP}", lambda source: _paragraphs())
+    html += render.source_html(
+        f"題{MARKUP}", f"docs/{MARKUP}.txt", _paragraphs(), 2, _passage()["highlight"]
+    )
+    html += render.question_html(MARKUP) + render.error_html(MARKUP)
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in html
+
+
+def test_the_answering_sentence_is_marked_in_place():
+    from ui.render import highlighted
+
+    assert highlighted("前。答え。後。", "答え。") == "前。<mark>答え。</mark>後。"
+    assert highlighted("a < b", "b") == "a &lt; <mark>b</mark>"
+    assert highlighted("no match here", "missing") == "no match here"
+    assert highlighted("text", "") == "text"
+
+
+def test_an_unanswered_question_says_so_and_labels_the_closest_passages():
+    from ui import render
+
+    answer = {"question": "q", "confident": False, "passages": [_passage(score=0.5)]}
+    html = render.answer_html(answer, None, lambda source: _paragraphs())
+    assert "Nothing in the documents seems to answer" in html
+    assert "Closest passages" in html
+    assert "qa-weak" in html
+
+
+def test_a_truncated_question_shows_the_notice():
+    from ui import render
+
+    answer = {"question": "q", "confident": True, "passages": [_passage()]}
+    html = render.answer_html(
+        answer, "only the first 2000 characters were read", lambda source: _paragraphs()
+    )
+    assert "only the first 2000 characters were read" in html
+    assert "Best answer" in html
+
+
+def test_the_source_view_numbers_paragraphs_and_anchors_the_cited_one():
+    from ui import render
+
+    html = render.source_html("題", "docs/a.txt", _paragraphs(), 2, _passage()["highlight"])
+    assert html.count('class="src-num"') == 3
+    assert '<p class="src-para src-cited" id="src-p2" data-paragraph="2">' in html
+    assert "<mark>" in html
+    assert html.count('class="src-section"') == 1  # ¶2 and ¶3 share a section
 
 
 # -- the rules the server applies to uploads (no server needed) -----------------------------

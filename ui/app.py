@@ -41,6 +41,8 @@ CONCURRENCY_LIMIT = 2
 """Questions answered at once: the machine has two cores and each answer is torch inference."""
 QUEUE_SIZE = 32
 """Requests waiting beyond this are turned away instead of piling up in memory."""
+MAX_HISTORY_MESSAGES = 40
+"""The page sends the whole chat with every question; older turns are dropped beyond this."""
 
 SCROLL_TO_CITED_JS = """
 () => {
@@ -189,7 +191,7 @@ def create_app(assistant: Assistant, allow_upload: bool = False) -> gr.Blocks:
     uploads_dir = Path(assistant.index_dir) / UPLOADS_FOLDER
 
     def respond(question: str, k: float, history: list[dict[str, Any]] | None):
-        history = list(history or [])
+        history = list(history or [])[-(MAX_HISTORY_MESSAGES - 2) :]
         question = question or ""
         try:
             page_k = _page_k(k)
@@ -287,7 +289,15 @@ def create_app(assistant: Assistant, allow_upload: bool = False) -> gr.Blocks:
             autofocus=True,
         )
         with gr.Row():
-            k = gr.Slider(1, MAX_PAGE_K, value=DEFAULT_K, step=1, label="Passages to show", scale=4)
+            k = gr.Slider(
+                1,
+                MAX_PAGE_K,
+                value=DEFAULT_K,
+                step=1,
+                label="Passages to show",
+                scale=4,
+                elem_id="k",
+            )
             clear_button = gr.Button("Clear chat", variant="secondary", scale=1, elem_id="clear")
         gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Try asking")
         with gr.Accordion("Source", open=True, elem_id="source-panel"):

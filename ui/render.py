@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-CONTEXT_PARAGRAPHS = 3
+CONTEXT_PARAGRAPHS = 2
 """Paragraphs shown either side of a cited one inside a card; the Source panel has them all."""
 
 CSS = """
@@ -118,7 +118,7 @@ def passage_card(
     if context:
         total = max(int(p["paragraph"]) for p in paragraphs)
         details = (
-            f"<details><summary>Show in document (¶{cited} of {total})</summary>"
+            f"<details><summary>Show in context (¶{cited} of {total})</summary>"
             f'<div class="qa-context">'
             f"{''.join(_paragraph_lines(context, cited, passage.get('highlight'), None))}"
             f"</div></details>"
