@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     ask = commands.add_parser("ask", help="answer a question with cited passages")
-    ask.add_argument("question")
+    ask.add_argument("question", help="the question, or - to read it from standard input")
     ask.add_argument("--k", type=int, default=3, help="passages to show (default 3)")
     ask.add_argument("--json", action="store_true", help="print JSON")
     ask.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
@@ -97,7 +97,14 @@ def _configure_logging(verbose: bool) -> None:
 def _load(index: str | None):
     from assistant import Assistant
 
-    return Assistant.load(index) if index else Assistant.load()
+    if not index:
+        return Assistant.load()  # the default index is (re)built when missing or stale
+    from pathlib import Path
+
+    from assistant.store import load_index
+
+    load_index(Path(index))  # a missing or damaged index fails here, before the model loads
+    return Assistant.load(index)
 
 
 def _print_answer(answer, as_json: bool) -> None:
@@ -144,10 +151,12 @@ def _run(args: argparse.Namespace) -> int:
 
         raise InputError(f"--k must be from 1 to {MAX_K}, not {args.k}")
     if args.command == "ask":
-        _, notice = clean_question(args.question)  # fail fast, before loading the model
+        # A long question does not fit in one argument (Linux caps each at 128 KiB): use "-".
+        question = sys.stdin.read() if args.question == "-" else args.question
+        _, notice = clean_question(question)  # fail fast, before loading the model
         if notice:
             print(f"note: {notice}", file=sys.stderr)
-        _print_answer(_load(args.index).ask(args.question, k=args.k), args.json)
+        _print_answer(_load(args.index).ask(question, k=args.k), args.json)
         return 0
     if args.command == "eval":
         from assistant.evaluate import evaluate, format_table, read_questions
