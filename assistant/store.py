@@ -231,8 +231,10 @@ def _read_manifest_of(generation: Path, index_dir: Path) -> dict[str, Any]:
 def _read_verified(generation: Path, name: str, record: dict[str, Any]) -> bytes:
     """A file's bytes, checked against the size and sha256 the manifest recorded.
 
-    Read once and parsed from memory, so the check costs only the hashing (measured: about
-    0.5 ms for the seed index, 0.3 s for 100,000 passages with their sentences).
+    Read once and parsed from memory, so the check costs only the hashing. Measured here
+    (sha256 at about 1.1 GB/s): 0.05 ms of a 0.45 ms load for the seed index; 147 ms of a
+    395 ms load for 20,000 passages with 60,000 sentences (168 MB); next to the 3 s the
+    model takes to load, cheap for catching same-size damage.
     """
     path = generation / name
     try:
