@@ -1,0 +1,264 @@
+"""The ``assistant`` command, run as a real subprocess: output shapes, and one line on stderr
+with exit status 2 for every bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
+SCRIPT = Path(sys.executable).parent / "assistant"
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "assistant"]
+PASSAGE_KEYS = {"text", "doc", "source", "section", "paragraph", "citation", "score", "highlight"}
+
+
+def run(
+    *args: str | bytes, timeout: float = 180, stdin: str | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    return subprocess.run(
+        [*COMMAND, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+        check=False,
+        input=stdin,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+# -- shapes ------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_build_with_paths_and_index(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "space.md").write_text(
+        "# 宇宙協力\n\n閣僚は、月面探査計画における協力を歓迎した。\n\n"
+        "## 規範\n\n閣僚は、宇宙ごみの削減に向けた国際的な規範づくりを支持した。\n",
+        encoding="utf-8",
+    )
+    (corpus / "blank.txt").write_text("", encoding="utf-8")
+    (corpus / "loop.txt").symlink_to(corpus / "loop.txt")
+    (corpus / "scan.pdf").write_bytes(b"%PDF-1.4\x00\x01")
+    (corpus / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    os.mkfifo(corpus / "pipe.txt")
+    result = run("build", str(corpus), "--index", str(tmp_path / "index"))
+    assert result.returncode == 0, result.stderr
+    assert "indexed 2 passages from 1 documents" in result.stdout
+    assert "2 added, 0 changed, 0 removed, 0 kept" in result.stdout
+    for skipped in ("blank.txt", "loop.txt", "photo.txt"):
+        assert skipped in result.stderr  # one warning line each
+    assert "scan.pdf" not in result.stderr and "pipe.txt" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "index" / "current" / "manifest.json").is_file()
+
+
+@pytest.mark.slow
+def test_ask_json(seed_index):
+    """Also: control characters and bytes that are not UTF-8 (they arrive as lone surrogates)
+    are dropped from the question."""
+    question = "北朝鮮のサイバー攻撃による\x07暗号資産の窃取".encode() + b"\xed\xa0\x80\x1b\x7f"
+    result = run("ask", question, "--k", "3", "--json", "--index", str(seed_index))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"question", "confident", "passages"}
+    assert data["question"] == "北朝鮮のサイバー攻撃による暗号資産の窃取"
+    assert isinstance(data["confident"], bool)
+    assert len(data["passages"]) == 3
+    for passage in data["passages"]:
+        assert set(passage) == PASSAGE_KEYS
+        assert passage["highlight"] in passage["text"]
+    assert data["passages"][0]["citation"] == "日米韓共同声明 ¶7 (北朝鮮の脅威への対処)"
+    assert data["passages"][0]["paragraph"] == 7
+
+
+@pytest.mark.slow
+def test_ask_very_long_question_is_cut_and_answered(seed_index):
+    """100,000 characters: Japanese ones only fit through standard input (an argument may hold
+    at most 128 KiB)."""
+    question = "北朝鮮が窃取した暗号資産について閣僚は何を求めたか。" + "あ" * 100_000
+    result = run("ask", "-", "--k", "1", "--json", "--index", str(seed_index), stdin=question)
+    assert result.returncode == 0, result.stderr
+    assert "note:" in result.stderr and "only the first" in result.stderr
+    assert json.loads(result.stdout)["passages"][0]["paragraph"] == 7
+    with pytest.raises(OSError, match="Argument list too long"):
+        run("ask", question)
+
+
+@pytest.mark.slow
+def test_eval_prints_table_per_language(seed_index, tmp_path):
+    rows = [
+        {"lang": "ja", "question": "暗号資産の窃取", "expect": "暗号資産", "paragraph": 7},
+        {
+            "lang": "ja",
+            "question": "ユース・サミットはいつ",
+            "expect": "ユース・サミット",
+            "paragraph": 10,
+        },
+        {
+            "lang": "en",
+            "question": "wildfires in Japan and Korea",
+            "expect": "山火事",
+            "paragraph": 1,
+        },
+        {
+            "lang": "ko",
+            "question": "청년 리더십 서밋은 언제 열립니까?",
+            "expect": "ユース・サミット",
+            "paragraph": 10,
+        },
+        {
+            "lang": "en",
+            "question": "What is the recipe for sourdough bread?",
+            "expect": None,
+            "paragraph": None,
+        },
+    ]
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
+    result = run("eval", str(questions), "--index", str(seed_index))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = lines[0].lower().split()
+    assert {"hit@1", "hit@3", "mrr"} <= set(header)
+    languages = {line.split()[0] for line in lines[1:] if line and not line.startswith(" ")}
+    assert {"overall", "ja", "en", "ko"} <= languages
+    ja = next(line.split() for line in lines if line.startswith("ja "))
+    assert float(ja[header.index("hit@3")]) == 1.0
+
+
+def test_help_is_fast_and_does_not_import_torch():
+    started = time.perf_counter()
+    result = run("--help", timeout=30)
+    assert result.returncode == 0 and "build" in result.stdout and "ask" in result.stdout
+    assert time.perf_counter() - started < 5
+    for args in (["--help"], ["build", "--help"], ["ask", "--help"], ["eval", "--help"]):
+        probe = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys\nfrom assistant.cli import main\n"
+                "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+                "heavy = [m for m in ('torch', 'faiss', 'sentence_transformers', 'gradio') "
+                "if m in sys.modules]\nprint('HEAVY', heavy, file=sys.stderr)",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert "HEAVY []" in probe.stderr, (args, probe.stderr)
+
+
+# -- bad input: one line, exit 2, no traceback -------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+def test_empty_question(seed_index, question):
+    assert_one_line_error(run("ask", question, "--index", str(seed_index)), "empty")
+
+
+def test_bad_k(seed_index):
+    assert_one_line_error(run("ask", "暗号資産", "--k", "0", "--index", str(seed_index)), "--k")
+    assert_one_line_error(run("ask", "暗号資産", "--k", "x"), "invalid int")
+
+
+def test_missing_path(tmp_path):
+    started = time.perf_counter()
+    result = run("build", str(tmp_path / "nope.txt"), "--index", str(tmp_path / "index"))
+    assert_one_line_error(result, "no such file or folder", "nope.txt")
+    assert time.perf_counter() - started < 5, "a missing path must fail before the model loads"
+
+
+def test_empty_corpus_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run("build", str(tmp_path / "empty"), "--index", str(tmp_path / "index"))
+    assert_one_line_error(result, "no readable")
+
+
+def test_missing_index_dir(tmp_path):
+    result = run("ask", "暗号資産", "--index", str(tmp_path / "no-index"))
+    assert_one_line_error(result, "no index", "assistant build")
+
+
+@pytest.mark.parametrize("damage", ["manifest", "passages", "folder-file"])
+def test_unreadable_index(seed_index, tmp_path, damage):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index, symlinks=True)
+    if damage == "manifest":
+        (index / "current" / "manifest.json").write_text("{not json", encoding="utf-8")
+    elif damage == "passages":
+        path = index / "current" / "passages.json"
+        path.write_bytes(path.read_bytes()[:100])
+    else:
+        shutil.rmtree(index)
+        index.write_text("not a folder", encoding="utf-8")
+    started = time.perf_counter()
+    result = run("ask", "暗号資産", "--index", str(index))
+    assert_one_line_error(result, "assistant build")
+    assert time.perf_counter() - started < 10, "a damaged index must fail before the model loads"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "word"),
+    [
+        ("format_version", 99, "format"),
+        (
+            "model",
+            {"name": "someone/other-model", "dimension": 384, "probe_checksum": "x"},
+            "other-model",
+        ),
+        (
+            "model",
+            {"name": "multilingual-e5-small", "dimension": 768, "probe_checksum": "x"},
+            "768",
+        ),
+    ],
+    ids=["format", "model-name", "dimension"],
+)
+def test_mismatched_index(seed_index, tmp_path, field, value, word):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index, symlinks=True)
+    manifest_path = index / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest[field] = value
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    result = run("ask", "暗号資産", "--index", str(index))
+    assert_one_line_error(result, word, "assistant build")
+
+
+def test_bad_questions_file(seed_index, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "ok"}\nnot json\n', encoding="utf-8")
+    assert_one_line_error(run("eval", str(bad), "--index", str(seed_index)), "bad.jsonl:2")
+    assert_one_line_error(
+        run("eval", str(tmp_path / "none.jsonl"), "--index", str(seed_index)), "none.jsonl"
+    )
+
+
+def test_unknown_command_and_missing_argument():
+    assert_one_line_error(run("frobnicate"), "invalid choice")
+    assert_one_line_error(run("ask"), "question")
