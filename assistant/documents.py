@@ -8,6 +8,7 @@ A Document keeps what a citation needs: the title, and each body paragraph with 
 from __future__ import annotations
 
 import codecs
+import hashlib
 import logging
 import os
 import re
@@ -59,8 +60,8 @@ class Document:
     source: str
     text: str
     paragraphs: list[Paragraph] = field(default_factory=list)
-    file: Path | None = None
-    """The file it was read from (absolute), for judging later whether it changed."""
+    state: FileState | None = None
+    """The file it was read from, as it was then: for judging later whether it changed."""
 
     @property
     def sections(self) -> list[str]:
@@ -198,25 +199,58 @@ def decode_bytes(data: bytes) -> str | None:
     return text if _odd_share(text) <= MAX_ODD_SHARE else None
 
 
-def read_text(path: Path) -> str | None:
-    """The text of a file, or None (with a one-line warning) when it is not readable text."""
+@dataclass(frozen=True)
+class FileState:
+    """A file as it was when read: its size and mtime (from before the read) and the sha256 of
+    the bytes actually read, so a later change is noticed even if it raced the read."""
+
+    file: str
+    size: int
+    mtime_ns: int
+    sha256: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        record: dict[str, object] = {
+            "file": self.file,
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+        }
+        if self.sha256 is not None:
+            record["sha256"] = self.sha256
+        return record
+
+
+def read_file(path: Path) -> tuple[str | None, FileState | None]:
+    """The text of a file (None, with a one-line warning, when it is not readable text) and
+    its state (None when it cannot even be looked at)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            log.warning("skipped %s: larger than %d MB", path, MAX_FILE_BYTES // 2**20)
-            return None
+        stat = path.stat()
+    except OSError as exc:
+        log.warning("skipped %s: cannot read it (%s)", path, exc.strerror or exc)
+        return None, None
+    state = FileState(str(path.absolute()), stat.st_size, stat.st_mtime_ns)
+    if stat.st_size > MAX_FILE_BYTES:
+        log.warning("skipped %s: larger than %d MB", path, MAX_FILE_BYTES // 2**20)
+        return None, state
+    try:
         data = path.read_bytes()
     except OSError as exc:
         log.warning("skipped %s: cannot read it (%s)", path, exc.strerror or exc)
-        return None
+        return None, state
     if not data.strip():
         log.warning("skipped %s: empty file", path)
-        return None
+        return None, state
     text = decode_bytes(data)
     if text is None:
         log.warning("skipped %s: not a text file", path)
-        return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        return None, state
+    state = FileState(state.file, state.size, state.mtime_ns, hashlib.sha256(data).hexdigest())
+    return text.replace("\r\n", "\n").replace("\r", "\n"), state
+
+
+def read_text(path: Path) -> str | None:
+    """The text of a file, or None (with a one-line warning) when it is not readable text."""
+    return read_file(path)[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,33 +420,35 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
 @dataclass
 class Corpus:
     """What reading a set of paths found: the documents, and the files visited but skipped
-    (binary, empty, unreadable or without paragraphs), so staleness can be judged later."""
+    (binary, empty, unreadable or without paragraphs) with their states, so staleness can be
+    judged later."""
 
     documents: list[Document]
     skipped: list[Path]
+    skipped_states: list[FileState] = field(default_factory=list)
 
 
 def read_corpus(paths: Iterable[str | os.PathLike[str]]) -> Corpus:
     """Read every readable text file under ``paths`` (unreadable ones are skipped with a
     one-line warning). Raises CorpusError for a missing path or when nothing readable is found."""
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    documents: list[Document] = []
-    skipped: list[Path] = []
+    corpus = Corpus([], [])
     for path in iter_files(paths):
-        text = read_text(path)
-        if text is None:
-            skipped.append(path)
-            continue
-        document = parse_document(text, display_path(path))
-        if not document.paragraphs:
+        text, state = read_file(path)
+        document = parse_document(text, display_path(path)) if text is not None else None
+        if document is not None and not document.paragraphs:
             log.warning("skipped %s: no paragraphs of text", path)
-            skipped.append(path)
+            document = None
+        if document is None:
+            corpus.skipped.append(path)
+            if state is not None:
+                corpus.skipped_states.append(FileState(state.file, state.size, state.mtime_ns))
             continue
-        document.file = path.absolute()
-        documents.append(document)
-    if not documents:
+        document.state = state
+        corpus.documents.append(document)
+    if not corpus.documents:
         raise CorpusError("no readable .txt or .md text found in: " + ", ".join(map(str, paths)))
-    return Corpus(documents, skipped)
+    return corpus
 
 
 def load_documents(paths: Iterable[str | os.PathLike[str]]) -> list[Document]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.documents import Corpus, Document, iter_files, read_corpus
+from assistant.documents import Corpus, Document, FileState, iter_files, read_corpus
 from assistant.errors import (
     BuildLockedError,
     CorpusError,
@@ -213,25 +213,23 @@ def count_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[
     }
 
 
-def _stat_record(path: Path) -> dict[str, Any]:
-    stat = path.stat()
-    return {"file": str(path.absolute()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-
-
 def sources_of(documents: list[Document]) -> list[dict[str, Any]]:
-    """What each source file was when read: for staleness checks (size and mtime first, the
-    sha256 when those differ)."""
+    """What each source file was when it was read, for staleness checks (size and mtime
+    first, the sha256 of the bytes read when those differ)."""
     sources = []
     for document in documents:
-        path = document.file or Path(document.source)
-        sources.append(
-            {
-                "path": document.source,
-                "title": document.title,
+        if document.state is not None:
+            state = document.state.to_dict()
+        else:  # a Document made in memory: describe the file as it is now
+            path = Path(document.source)
+            stat = path.stat()
+            state = {
+                "file": str(path.absolute()),
+                "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
                 "sha256": file_hash(path),
-                **_stat_record(path),
             }
-        )
+        sources.append({"path": document.source, "title": document.title, **state})
     return sources
 
 
@@ -242,7 +240,7 @@ def build_from_documents(
     info: ModelInfo,
     inputs: list[str],
     progress: Progress | None = None,
-    skipped: list[Path] | None = None,
+    skipped: list[FileState] | None = None,
 ) -> BuildReport:
     """Embed (reusing the vectors of unchanged texts) and save; the caller holds the lock."""
     started = time.perf_counter()
@@ -270,7 +268,7 @@ def build_from_documents(
         "sentences": len(all_sentences),
     }
     manifest = new_manifest(info.to_dict(), sources_of(documents), inputs, counts, seconds)
-    manifest["skipped"] = [_stat_record(path) for path in skipped or [] if path.exists()]
+    manifest["skipped"] = [state.to_dict() for state in skipped or []]
     stored = StoredIndex(
         manifest=manifest,
         passages=passages,
@@ -365,7 +363,7 @@ def _build_locked(
 ) -> BuildReport:
     inputs = [str(Path(p).expanduser().absolute()) for p in paths]
     return build_from_documents(
-        corpus.documents, index_path, model, info, inputs, progress, skipped=corpus.skipped
+        corpus.documents, index_path, model, info, inputs, progress, skipped=corpus.skipped_states
     )
 
 

@@ -330,3 +330,16 @@ def test_build_index_fails_fast_on_bad_paths(tmp_path):
         build_index([tmp_path / "empty"], index_dir=tmp_path / "index")
     assert time.perf_counter() - started < 1.0
     assert not (tmp_path / "index" / "current").exists()
+
+
+def test_file_changed_during_a_build_leaves_the_index_stale(tmp_path, embedding_model):
+    """The manifest describes the bytes that were read, not the file as it is at save time."""
+    from assistant.documents import read_corpus
+
+    st, info = embedding_model
+    corpus_dir = _write(tmp_path / "corpus", {"space.txt": SPACE})
+    corpus = read_corpus([corpus_dir])
+    (corpus_dir / "space.txt").write_text(CLIMATE, encoding="utf-8")  # edited mid-build
+    build([corpus_dir], tmp_path / "index", st, info, corpus=corpus)
+    assert "宇宙ごみ" in load_index(tmp_path / "index").passages[1]["text"]
+    assert is_stale(read_manifest(tmp_path / "index"))
