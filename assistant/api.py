@@ -176,7 +176,8 @@ class Assistant:
 
         stored = load_index(path)
         check_model(stored.manifest, info, path)
-        return cls(path, st, info, Retriever(stored, st))
+        retriever = Retriever(stored, st, model_key=f"{info.name}:{info.probe_checksum}")
+        return cls(path, st, info, retriever)
 
     def reload(self) -> bool:
         """Swap in a newer index generation if one was built since; True when it changed."""
