@@ -1,3 +1,7 @@
-from assistant.cli import main
+"""``python -m assistant``: the same as the ``assistant`` command."""
+
 import sys
+
+from assistant.cli import main
+
 sys.exit(main())
