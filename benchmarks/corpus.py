@@ -12,8 +12,8 @@ Why approximated passage vectors: the index stores one vector per passage and on
 A 100k-passage corpus has ~300k sentence slots but is built from a pool of a few thousand
 unique sentences, all embedded for real with the serving model (cached). Embedding 100k unique
 passages for real would take 40+ minutes on the 2 shared cores, so each *distractor* passage's
-vector is the normalised mean of its section heading's and its sentences' real vectors. The
-seed's passages and every sentence vector are real. ``run.py`` measures how close the
+vector is made from its sentences' real vectors (``approximate_passage``). The seed's passages
+and every sentence vector are real. ``run.py`` measures how close the
 approximation is (cosine to the real passage vectors of the 1k corpus, built for real) and
 compares hit@k on both; search latency and memory do not depend on how the vectors were made.
 """
@@ -38,6 +38,7 @@ POOL_SIZE = 6000
 """Unique distractor sentences. Embedding them with torch fp32 takes a few minutes once (cached);
 at 100k passages each is reused ~50 times, like boilerplate in real document collections."""
 GENERATOR_VERSION = 2
+APPROXIMATION_VERSION = 2
 
 VARIATIONS = (
     ("日米韓", ("日米豪", "米英豪", "日比越", "日米印", "日豪比")),
@@ -243,7 +244,17 @@ class LookupEncoder:
         return np.stack([self.vectors[t] for t in sentences]).astype(np.float32)
 
 
-def approximate_passage(parts: list[np.ndarray]) -> np.ndarray:
-    """Normalised mean of a passage's heading and sentence vectors."""
-    vector = np.mean(parts, axis=0)
+COMMON_SHRINK = 0.4
+"""Measured on the 1k corpus built for real: e5 vectors share a large common direction (the mean
+sentence vector, norm 0.93). A plain normalised mean of a passage's sentence vectors keeps that
+direction while the specific parts average out, so it leaned towards it (mean cosine 0.978 vs
+0.939 for the real passage vectors) and outscored real passages for every question (dense hit@1
+0.40 vs 0.70 with real vectors). Subtracting 0.4 x the common direction before normalising
+matches the real vectors' lean (0.94); chosen by that criterion, not by hit@k, it gave dense
+hit@1/hit@3 0.67/0.73 against 0.70/0.80 with the real vectors (0.5 would match hit@k exactly)."""
+
+
+def approximate_passage(sentences: list[np.ndarray], common: np.ndarray) -> np.ndarray:
+    """A distractor passage's vector from its sentences' real vectors (see COMMON_SHRINK)."""
+    vector = np.mean(sentences, axis=0) - COMMON_SHRINK * common
     return (vector / np.linalg.norm(vector)).astype(np.float32)
