@@ -133,6 +133,9 @@ def test_eval_prints_table_per_language(seed_index, tmp_path):
             "expect": None,
             "paragraph": None,
         },
+        # Scripts the corpus does not use are answered too (rejected, not crashed on).
+        {"lang": "ar", "question": "ما هو موقف الوزراء من وقف إطلاق النار؟", "expect": None},
+        {"lang": "emoji", "question": "🙂🚀🔥", "expect": None},
     ]
     questions = tmp_path / "questions.jsonl"
     questions.write_text(
@@ -144,7 +147,7 @@ def test_eval_prints_table_per_language(seed_index, tmp_path):
     header = lines[0].lower().split()
     assert {"hit@1", "hit@3", "mrr"} <= set(header)
     languages = {line.split()[0] for line in lines[1:] if line and not line.startswith(" ")}
-    assert {"overall", "ja", "en", "ko"} <= languages
+    assert {"overall", "ja", "en", "ko", "ar", "emoji"} <= languages
     ja = next(line.split() for line in lines if line.startswith("ja "))
     assert float(ja[header.index("hit@3")]) == 1.0
 
