@@ -152,7 +152,12 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError(f"--k must be from 1 to {MAX_K}, not {args.k}")
     if args.command == "ask":
         # A long question does not fit in one argument (Linux caps each at 128 KiB): use "-".
-        question = sys.stdin.read() if args.question == "-" else args.question
+        # Bytes that are not UTF-8 become lone surrogates, as in arguments, and are dropped.
+        question = (
+            sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
+            if args.question == "-"
+            else args.question
+        )
         _, notice = clean_question(question)  # fail fast, before loading the model
         if notice:
             print(f"note: {notice}", file=sys.stderr)
