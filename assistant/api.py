@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,11 @@ class Answer:
     notice: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "confident": self.confident,
-                "passages": [p.to_dict() for p in self.passages]}
+        return {
+            "question": self.question,
+            "confident": self.confident,
+            "passages": [p.to_dict() for p in self.passages],
+        }
 
 
 def clean_question(question: object) -> tuple[str, str | None]:
@@ -86,8 +90,10 @@ def clean_question(question: object) -> tuple[str, str | None]:
         raise InputError("the question is empty: type a question about the documents")
     notice = None
     if len(cleaned) > MAX_QUESTION_CHARS:
-        notice = (f"the question was {len(cleaned)} characters long; only the first "
-                  f"{MAX_QUESTION_CHARS} were read")
+        notice = (
+            f"the question was {len(cleaned)} characters long; only the first "
+            f"{MAX_QUESTION_CHARS} were read"
+        )
         cleaned = cleaned[:MAX_QUESTION_CHARS]
     return cleaned, notice
 
@@ -99,8 +105,12 @@ def _check_k(k: object) -> int:
 
 
 def _progress_printer(stage: str, done: int, total: int) -> None:
-    print(f"\r  embedding {stage}: {done}/{total}", end="" if done < total else "\n",
-          file=sys.stderr, flush=True)
+    print(
+        f"\r  embedding {stage}: {done}/{total}",
+        end="" if done < total else "\n",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 class Assistant:
@@ -121,8 +131,13 @@ class Assistant:
     # -- loading ------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, index_dir: str | os.PathLike[str] | None = None, *,
-             model: str | None = None, build_missing: bool | None = None) -> Assistant:
+    def load(
+        cls,
+        index_dir: str | os.PathLike[str] | None = None,
+        *,
+        model: str | None = None,
+        build_missing: bool | None = None,
+    ) -> Assistant:
         """Open an index; the default ``index/`` is built from ``corpus/`` when missing or stale.
 
         ``model`` must match the model the index was built with (it is read from the index
@@ -130,27 +145,26 @@ class Assistant:
         """
         from assistant import indexer
         from assistant.model import load_model
-        from assistant.store import read_manifest
+        from assistant.store import load_index
 
-        is_default = index_dir is None
         path = Path(index_dir) if index_dir is not None else default_index_dir()
         if build_missing is None:
-            build_missing = is_default
-        manifest = None
+            build_missing = index_dir is None
+        stored = None
         try:
-            manifest = read_manifest(path)
-        except IndexNotFoundError:
+            stored = load_index(path)  # checked before the model loads: bad indexes fail fast
+        except (IndexNotFoundError, IndexMismatchError) as exc:
             if not build_missing:
                 raise
-        except IndexMismatchError:
-            if not build_missing:
-                raise
-            log.warning("the index at %s cannot be read; rebuilding it", path)
+            if isinstance(exc, IndexMismatchError):
+                log.warning("the index at %s cannot be used (%s); rebuilding it", path, exc)
+        manifest = stored.manifest if stored else None
         recorded = manifest["model"]["name"] if manifest else None
         if model and recorded and model != recorded and not build_missing:
             raise IndexMismatchError(
                 f"index at {path} was built with model {recorded!r}, not {model!r}; "
-                f"rebuild it with: assistant build --model {model}")
+                f"rebuild it with: assistant build --model {model}"
+            )
         try:
             st, info = load_model(model or recorded)
         except ModelError as exc:
@@ -159,25 +173,47 @@ class Assistant:
             if not build_missing:
                 raise IndexMismatchError(
                     f"index at {path} was built with model {recorded!r}, which cannot be loaded "
-                    f"here; rebuild it with: assistant build") from exc
+                    f"here; rebuild it with: assistant build"
+                ) from exc
             st, info = load_model(None)  # the default index is rebuilt with the default model
-        if manifest is None or (build_missing and (
-                indexer.is_stale(manifest) or manifest["model"]["name"] != info.name)):
+        if manifest is None or (
+            build_missing and (indexer.is_stale(manifest) or manifest["model"]["name"] != info.name)
+        ):
             inputs = manifest["inputs"] if manifest else [str(default_corpus_dir())]
             print(f"building the index at {path} from {', '.join(inputs)} ...", file=sys.stderr)
             report = indexer.build(inputs, path, st, info, progress=_progress_printer, wait=None)
             print(report.summary(), file=sys.stderr)
-        return cls._open(path, st, info)
+            stored = load_index(path)
+        return cls._open(path, st, info, stored)
 
     @classmethod
-    def _open(cls, path: Path, st: Any, info: Any) -> Assistant:
+    def _open(cls, path: Path, st: Any, info: Any, stored: Any = None) -> Assistant:
         from assistant.search import Retriever
         from assistant.store import load_index
 
-        stored = load_index(path)
+        stored = stored or load_index(path)
         check_model(stored.manifest, info, path)
         retriever = Retriever(stored, st, model_key=f"{info.name}:{info.probe_checksum}")
         return cls(path, st, info, retriever)
+
+    def add_documents(
+        self,
+        paths: list[str | os.PathLike[str]],
+        progress: Callable[[str, int, int], None] | None = None,
+        wait: float | None = 0,
+    ) -> Any:
+        """Index more files into this assistant's index (with its loaded model) and answer
+        from them at once. Returns the BuildReport; raises CorpusError, BuildLockedError."""
+        from assistant import indexer
+
+        recorded = self.manifest.get("inputs", [])
+        added = [str(Path(p).expanduser().absolute()) for p in paths]
+        inputs = list(dict.fromkeys([*recorded, *added]))
+        report = indexer.build(
+            inputs, self.index_dir, self._model, self.model_info, progress=progress, wait=wait
+        )
+        self.reload()
+        return report
 
     def reload(self) -> bool:
         """Swap in a newer index generation if one was built since; True when it changed."""
@@ -209,10 +245,16 @@ class Assistant:
         retriever = self._retriever
         hits, confident = retriever.retrieve(cleaned, k, mode=mode)
         passages = [
-            Passage(text=h.passage["text"], doc=h.passage["doc"], source=h.passage["source"],
-                    section=h.passage["section"], paragraph=h.passage["paragraph"],
-                    citation=h.passage["citation"], score=round(float(h.score), 4),
-                    highlight=h.highlight)
+            Passage(
+                text=h.passage["text"],
+                doc=h.passage["doc"],
+                source=h.passage["source"],
+                section=h.passage["section"],
+                paragraph=h.passage["paragraph"],
+                citation=h.passage["citation"],
+                score=round(float(h.score), 4),
+                highlight=h.highlight,
+            )
             for h in hits
         ]
         return Answer(question=cleaned, passages=passages, confident=confident, notice=notice)
@@ -240,18 +282,28 @@ def check_model(manifest: dict[str, Any], info: Any, path: Path) -> None:
         raise IndexMismatchError(
             f"index at {path} was built with model {recorded.get('name')!r} "
             f"({recorded.get('dimension')} dims), not {info.name!r}; rebuild it with: "
-            f"assistant build --model {info.name}")
+            f"assistant build --model {info.name}"
+        )
     if recorded.get("probe_checksum") != info.probe_checksum:
-        log.warning("model %s computes slightly different vectors than when %s was built",
-                    info.name, path)
+        log.warning(
+            "model %s computes slightly different vectors than when %s was built", info.name, path
+        )
 
 
-def build_index(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
-                index_dir: str | os.PathLike[str] | None = None, model: str | None = None,
-                *, progress: bool = False):
+def build_index(
+    paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
+    index_dir: str | os.PathLike[str] | None = None,
+    model: str | None = None,
+    *,
+    progress: bool | Callable[[str, int, int], None] = False,
+    wait: float | None = 0,
+):
     """Build (or incrementally rebuild) an index from files and folders of .txt/.md.
 
-    Returns a BuildReport with counts. Raises CorpusError when no readable text is found.
+    ``progress`` is True (print to stderr) or a callback ``(stage, done, total)``; ``wait`` is
+    how long to wait for another build of the same index (None: as long as it takes).
+    Returns a BuildReport with counts. Raises CorpusError when no readable text is found and
+    BuildLockedError when another build holds the index.
     """
     from assistant import indexer
 
@@ -261,5 +313,5 @@ def build_index(paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
         raise InputError("give at least one file or folder to index")
     target = Path(index_dir) if index_dir is not None else default_index_dir()
     # Paths, files and the build lock are checked before the model loads (fast failure).
-    return indexer.build_files(paths, target, model,
-                               progress=_progress_printer if progress else None)
+    callback = _progress_printer if progress is True else (progress or None)
+    return indexer.build_files(paths, target, model, progress=callback, wait=wait)

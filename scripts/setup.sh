@@ -39,7 +39,7 @@ from assistant.model import build_default_model; print('[setup] model ready:', b
 
 # 3. For tests: a real headless browser and fonts that show Japanese.
 if [ $want_test = 1 ]; then
-  if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
+  if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -i "noto.*cjk" >/dev/null; then
     say "installing chromium and CJK fonts (apt)"
     export DEBIAN_FRONTEND=noninteractive
     apt_get() { if [ "$(id -u)" = 0 ]; then apt-get "$@"; else sudo apt-get "$@"; fi; }

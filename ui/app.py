@@ -1,6 +1,6 @@
 """The web chat: ask the documents, read cited passages, open the source document.
 
-Built on the public API only (``Assistant``, ``build_index``). ``serve`` is what
+Built on the public API only (``Assistant``). ``serve`` is what
 ``assistant serve`` runs; ``create_app`` builds the same page for tests. Besides the page there
 is one public endpoint, ``/ask`` (question, k) -> ``Answer.to_dict()``, the JSON of
 ``assistant ask --json``.
@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 import gradio as gr
 
-from assistant import Assistant, AssistantError, InputError, build_index
+from assistant import Assistant, AssistantError, InputError
 from ui import render
 
 log = logging.getLogger(__name__)
@@ -173,14 +173,14 @@ def save_uploads(paths: Sequence[str], uploads_dir: Path) -> list[str]:
     return [name for name, _ in checked]
 
 
-def rebuild_with_uploads(assistant: Assistant, uploads_dir: Path) -> Any:
-    """Rebuild the index from its original inputs plus the uploads folder, then swap it in."""
-    inputs = list(assistant.manifest.get("inputs", []))
-    if not any(Path(p).resolve() == uploads_dir.resolve() for p in inputs):
-        inputs.append(str(uploads_dir))
-    report = build_index(inputs, index_dir=assistant.index_dir, model=assistant.model_info.name)
-    assistant.reload()
-    return report
+def rebuild_with_uploads(
+    assistant: Assistant,
+    uploads_dir: Path,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Any:
+    """Add the uploads folder to the index (incrementally, with the already loaded model) and
+    answer from it at once; another build in progress stops this one with a clear message."""
+    return assistant.add_documents([uploads_dir], progress=progress)
 
 
 # -- the page --------------------------------------------------------------------------------
@@ -253,7 +253,13 @@ def create_app(assistant: Assistant, allow_upload: bool = False) -> gr.Blocks:
             progress(0.05, desc="Saving files")
             names = save_uploads([str(f) for f in files], uploads_dir)
             progress(0.2, desc="Indexing (reading and embedding new passages)")
-            report = rebuild_with_uploads(assistant, uploads_dir)
+            report = rebuild_with_uploads(
+                assistant,
+                uploads_dir,
+                lambda stage, done, total: progress(
+                    0.2 + 0.8 * done / max(total, 1), desc=f"Embedding {stage}"
+                ),
+            )
             progress(1.0, desc="Done")
         except AssistantError as exc:
             return render.status_html(str(exc), ok=False)
