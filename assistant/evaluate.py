@@ -34,7 +34,7 @@ def read_questions(path: str | Path) -> list[dict[str, Any]]:
         except ValueError as exc:
             raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
         if not isinstance(row, dict) or not isinstance(row.get("question"), str):
-            raise InputError(f"{path}:{number}: each line needs a \"question\" string")
+            raise InputError(f'{path}:{number}: each line needs a "question" string')
         rows.append(row)
     if not rows:
         raise InputError(f"{path} holds no questions")
@@ -47,8 +47,9 @@ def _is_hit(passage: Any, row: dict[str, Any]) -> bool:
     return row["expect"] in passage.text
 
 
-def evaluate(assistant: Any, rows: list[dict[str, Any]], k: int = 3,
-             mode: str | None = None) -> dict[str, Any]:
+def evaluate(
+    assistant: Any, rows: list[dict[str, Any]], k: int = 3, mode: str | None = None
+) -> dict[str, Any]:
     """Run every question; returns metrics overall and per language, plus the misses.
 
     >>> metrics = evaluate(qa, read_questions("dev_questions.jsonl"))
@@ -62,8 +63,11 @@ def evaluate(assistant: Any, rows: list[dict[str, Any]], k: int = 3,
     for row in rows:
         lang = row.get("lang", "?")
         started = time.perf_counter()
-        answer = assistant.ask(row["question"], k=depth, mode=mode) if mode else \
-            assistant.ask(row["question"], k=depth)
+        answer = (
+            assistant.ask(row["question"], k=depth, mode=mode)
+            if mode
+            else assistant.ask(row["question"], k=depth)
+        )
         latencies.append(time.perf_counter() - started)
         if row.get("expect") is None:
             for bucket in (lang, "overall"):
@@ -78,9 +82,15 @@ def evaluate(assistant: Any, rows: list[dict[str, Any]], k: int = 3,
             metrics["confident"].append(1.0 if answer.confident else 0.0)
         if rank != 1:
             top = answer.passages[0] if answer.passages else None
-            misses.append({"lang": lang, "question": row["question"],
-                           "want": row.get("paragraph"), "rank": rank,
-                           "got": top.citation if top else None})
+            misses.append(
+                {
+                    "lang": lang,
+                    "question": row["question"],
+                    "want": row.get("paragraph"),
+                    "rank": rank,
+                    "got": top.citation if top else None,
+                }
+            )
     summary: dict[str, Any] = {}
     for bucket, metrics in sorted(per_lang.items(), key=lambda kv: (kv[0] != "overall", kv[0])):
         summary[bucket] = {name: round(sum(v) / len(v), 3) for name, v in metrics.items()}
@@ -102,6 +112,8 @@ def format_table(summary: dict[str, Any]) -> str:
         lines.append(f"{bucket:<9}" + cells)
     lines.append(f"search latency p50: {summary['latency_ms_p50']} ms")
     for miss in summary["misses"]:
-        lines.append(f"  miss [{miss['lang']}] {miss['question']} -> want ¶{miss['want']}, "
-                     f"rank {miss['rank']}, top {miss['got']}")
+        lines.append(
+            f"  miss [{miss['lang']}] {miss['question']} -> want ¶{miss['want']}, "
+            f"rank {miss['rank']}, top {miss['got']}"
+        )
     return "\n".join(lines)
