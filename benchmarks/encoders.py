@@ -11,7 +11,12 @@ TorchScript exporter, which needs only the ``onnx`` package at export time) and 
 and numpy are imported, never torch.
 
 The exported graph includes mean pooling and L2 normalisation, so its single output is the
-sentence embedding that sentence-transformers would return.
+sentence embedding that sentence-transformers would return. The model is exported with
+``attn_implementation="eager"``: transformers' default SDPA attention exports as a pattern
+(IsNaN/Where masks) that onnxruntime's BERT optimizer cannot fuse, while the eager one fuses into
+12 ``Attention`` + ``EmbedLayerNormalization`` + ``SkipLayerNormalization`` + ``BiasGelu``
+nodes; measured here, batch-32 throughput of the int8 model went from 11.7 to 20.1 passages/s
+(2 threads) with the same query latency and cosine.
 """
 
 from __future__ import annotations
@@ -32,13 +37,13 @@ E5_PROMPTS = {"query": "query: ", "document": "passage: ", "passage": "passage: 
 imports torch through the assistant package)."""
 
 ROUTE_FILES = {
-    "onnx-fp32": "model.onnx",
+    "onnx-fp32": "model_opt.onnx",
     "onnx-int8": "model_int8.onnx",
     "onnx-int8-pc": "model_int8_pc.onnx",
 }
 """The exported variants: fp32; int8 weights with one scale per tensor; int8 per channel."""
 
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 
 
 def default_model_dir() -> Path:
@@ -82,7 +87,9 @@ def export_onnx(model_dir: Path, out_root: Path) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     started = time.perf_counter()
-    bert = AutoModel.from_pretrained(str(model_dir), dtype=torch.float32).eval()
+    bert = AutoModel.from_pretrained(
+        str(model_dir), dtype=torch.float32, attn_implementation="eager"
+    ).eval()
 
     class _Embed(torch.nn.Module):
         """BertModel + attention-masked mean pooling + L2 normalisation (the ST pipeline)."""
@@ -118,17 +125,29 @@ def export_onnx(model_dir: Path, out_root: Path) -> Path:
         )
     exported = time.perf_counter() - started
 
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
 
-    quantize_dynamic(
-        str(staging / "model.onnx"), str(staging / "model_int8.onnx"), weight_type=QuantType.QInt8
-    )
-    quantize_dynamic(
+    config = bert.config
+    fused = optimize_model(
         str(staging / "model.onnx"),
-        str(staging / "model_int8_pc.onnx"),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
+        model_type="bert",
+        num_heads=config.num_attention_heads,
+        hidden_size=config.hidden_size,
     )
+    fused.save_model_to_file(str(staging / "model_opt.onnx"))
+    (staging / "model.onnx").unlink()
+    # fused nodes live in the com.microsoft domain, where shape inference gives no types
+    extra = {"DefaultTensorType": onnx.TensorProto.FLOAT}
+    for name, per_channel in (("model_int8.onnx", False), ("model_int8_pc.onnx", True)):
+        quantize_dynamic(
+            str(staging / "model_opt.onnx"),
+            str(staging / name),
+            weight_type=QuantType.QInt8,
+            per_channel=per_channel,
+            extra_options=extra,
+        )
     shutil.copy(model_dir / "tokenizer.json", staging / "tokenizer.json")
     (staging / "export.json").write_text(
         json.dumps(

@@ -153,13 +153,23 @@ def onnx_export_dir() -> Path | None:
 # child processes
 
 
-def child_build(paths: list[str], index_dir: str) -> dict[str, Any]:
-    """Load the torch model and build an index for real (every vector computed)."""
+def child_build(paths: list[str], index_dir: str, route: str = "torch") -> dict[str, Any]:
+    """Load the model (torch, or an ONNX route on its default 2 threads: builds are batch
+    work) and build an index for real, every vector computed."""
     started = time.perf_counter()
     from assistant import indexer
-    from assistant.model import load_model
+    from assistant.model import ModelInfo, embed_probe, load_model, probe_checksum
 
-    st, info = load_model()
+    base, _ = split_route(route)
+    if base == "torch":
+        st, info = load_model()
+    else:
+        from encoders import load_route
+
+        export = onnx_export_dir()
+        assert export is not None
+        st = load_route(base, export)
+        info = ModelInfo("multilingual-e5-small", 384, probe_checksum(embed_probe(st)))
     loaded = time.perf_counter()
     report = indexer.build(paths, Path(index_dir), st, info)
     built = time.perf_counter()
@@ -178,10 +188,27 @@ def child_build(paths: list[str], index_dir: str) -> dict[str, Any]:
     }
 
 
+def split_route(route: str) -> tuple[str, bool]:
+    """``onnx-int8-pc+1t`` -> (``onnx-int8-pc``, True): ``+1t`` runs the encoder and FAISS on
+    one thread each (see the study: on 2 shared cores a second thread made torch 2-30x slower
+    and FAISS's exact search 3x slower)."""
+    base, _, suffix = route.partition("+")
+    return base, suffix == "1t"
+
+
 def _open(index_dir: Path, route: str) -> tuple[Any, float, float]:
     """An Assistant on ``index_dir`` with the torch model (the real ``Assistant.load``) or an
     ONNX route; returns it with model-load and total-load seconds."""
     started = time.perf_counter()
+    route, one_thread = split_route(route)
+    if one_thread:
+        import faiss
+
+        faiss.omp_set_num_threads(1)
+        if route == "torch":
+            import torch
+
+            torch.set_num_threads(1)
     if route == "torch":
         from assistant import Assistant
         from assistant.model import load_model
@@ -199,7 +226,7 @@ def _open(index_dir: Path, route: str) -> tuple[Any, float, float]:
 
     export = onnx_export_dir()
     assert export is not None
-    encoder = load_route(route, export)
+    encoder = load_route(route, export, threads=1 if one_thread else None)
     model_s = time.perf_counter() - started
     recorded = read_manifest(index_dir)["model"]
     info = ModelInfo(recorded["name"], recorded["dimension"], probe_checksum(embed_probe(encoder)))
@@ -258,10 +285,10 @@ def child_serve(index_dir: str, route: str, reps: int) -> dict[str, Any]:
     }
 
 
-def child_cold_onnx(index_dir: str, question: str) -> dict[str, Any]:
-    """What ``assistant ask`` would cost on the ONNX route: import, load, answer, exit (torch
+def child_cold_onnx(index_dir: str, route: str, question: str) -> dict[str, Any]:
+    """What ``assistant ask`` would cost on an ONNX route: import, load, answer, exit (torch
     is never imported). Timed from the parent, from process start to exit."""
-    qa, _, _ = _open(Path(index_dir), "onnx-int8")
+    qa, _, _ = _open(Path(index_dir), route)
     answer = qa.ask(question, k=3)
     return {"citation": answer.passages[0].citation, "torch_imported": "torch" in sys.modules}
 
@@ -269,11 +296,11 @@ def child_cold_onnx(index_dir: str, question: str) -> dict[str, Any]:
 def run_child(argv: list[str]) -> None:
     kind, *rest = argv
     if kind == "build":
-        out = child_build(json.loads(rest[0]), rest[1])
+        out = child_build(json.loads(rest[0]), rest[1], *rest[2:])
     elif kind == "serve":
         out = child_serve(rest[0], rest[1], int(rest[2]))
     elif kind == "cold-onnx":
-        out = child_cold_onnx(rest[0], rest[1])
+        out = child_cold_onnx(rest[0], rest[1], rest[2])
     else:
         raise SystemExit(f"unknown child {kind}")
     print(json.dumps(out, ensure_ascii=False))
@@ -286,9 +313,10 @@ def run_child(argv: list[str]) -> None:
 def build_seed_indexes(tmp: Path, routes: list[str]) -> dict[str, Path]:
     """The seed index for real with ``assistant.build_index`` (in a child, timed), plus one
     built with each ONNX route's own vectors so its hit@k is not mixed."""
-    out = {"torch": tmp / "seed-torch"}
+    out = {}
     for route in routes:
-        if route == "torch":
+        if split_route(route)[0] == "torch":
+            out[route] = tmp / "seed-torch"
             continue
         from encoders import load_route
 
@@ -297,7 +325,7 @@ def build_seed_indexes(tmp: Path, routes: list[str]) -> dict[str, Path]:
 
         export = onnx_export_dir()
         assert export is not None
-        encoder = load_route(route, export)
+        encoder = load_route(split_route(route)[0], export)
         info = ModelInfo(
             "multilingual-e5-small",
             encoder.get_embedding_dimension(),
@@ -438,7 +466,13 @@ def cold_ask(cmd: list[str], runs: int = 3) -> dict[str, Any]:
         times.append(time.perf_counter() - t)
         if proc.returncode != 0:
             raise RuntimeError(f"{cmd[0]} failed: {proc.stderr[-2000:]}")
-    return {"median_s": round(statistics.median(times), 2), "runs_s": [round(x, 2) for x in times]}
+    out = {"median_s": round(statistics.median(times), 2), "runs_s": [round(x, 2) for x in times]}
+    lines = proc.stdout.strip().splitlines()
+    if lines and lines[-1].startswith("{"):  # the ONNX prototype reports what it imported
+        out.update(json.loads(lines[-1]))
+    else:
+        out["first_line"] = lines[0] if lines else ""
+    return out
 
 
 def main() -> None:
@@ -450,12 +484,13 @@ def main() -> None:
     )
     parser.add_argument(
         "--routes",
-        default="torch,onnx-int8",
-        help="embedding routes to serve with: torch, onnx-fp32, onnx-int8, "
-        "onnx-int8-pc (ONNX routes need encoders.export_onnx run once)",
+        default="torch,torch+1t,onnx-int8-pc+1t",
+        help="embedding routes to serve with: torch (as shipped), onnx-fp32, onnx-int8, "
+        "onnx-int8-pc; '+1t' = encoder and FAISS on one thread (ONNX routes need "
+        "encoders.export_onnx run once)",
     )
     parser.add_argument(
-        "--reps", type=int, default=3, help="passes over the 30 questions for latency (default 3)"
+        "--reps", type=int, default=2, help="passes over the 30 questions for latency (default 2)"
     )
     parser.add_argument(
         "--build-size",
@@ -470,13 +505,13 @@ def main() -> None:
     started = time.perf_counter()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     routes = [r.strip() for r in args.routes.split(",") if r.strip()]
-    if any(r != "torch" for r in routes) and onnx_export_dir() is None:
+    if any(r.startswith("onnx") for r in routes) and onnx_export_dir() is None:
         print(
             "no ONNX export in benchmarks/results/cache/onnx: measuring torch only "
             "(run encoders.export_onnx once; see benchmarks/README.md)",
             file=sys.stderr,
         )
-        routes = ["torch"]
+        routes = [r for r in routes if not r.startswith("onnx")] or ["torch"]
     RESULTS.mkdir(parents=True, exist_ok=True)
     CACHE.mkdir(parents=True, exist_ok=True)
 
@@ -515,13 +550,13 @@ def main() -> None:
                         "ask",
                         question,
                         "--index",
-                        str(seeds["torch"]),
+                        str(tmp / "seed-torch"),
                     ]
                 )
             }
             for route in routes:
-                if route == "onnx-int8":
-                    log("cold ask on the ONNX route (prototype script) x3 ...")
+                if route.startswith("onnx"):
+                    log(f"cold ask on {route} (prototype script) x3 ...")
                     result["cold_ask"][route] = cold_ask(
                         [
                             PYTHON,
@@ -529,6 +564,7 @@ def main() -> None:
                             "_child",
                             "cold-onnx",
                             str(seeds[route]),
+                            route,
                             question,
                         ]
                     )
@@ -540,6 +576,13 @@ def main() -> None:
             real_dir = CACHE / f"real-{args.build_size}-{made.digest}"
             shutil.rmtree(real_dir, ignore_errors=True)  # kept after the run for calibration
             result["build_large"] = child(["build", json.dumps([str(made.root)]), str(real_dir)])
+            result["build_large_onnx"] = {}
+            for route in routes:
+                if route.startswith("onnx"):
+                    log(f"real build of the {args.build_size}-passage corpus ({route}) ...")
+                    result["build_large_onnx"][route] = child(
+                        ["build", json.dumps([str(made.root)]), str(tmp / f"build-{route}"), route]
+                    )
         result["sizes"] = {}
         for size in sizes:
             log(f"{size} passages: preparing the index (cached) ...")
@@ -549,7 +592,7 @@ def main() -> None:
                 entry["calibration"] = calibrate(real_dir, index_dir)
                 log(f"{size} passages: serving the index built for real ...")
                 entry["real_vectors_torch"] = child(
-                    ["serve", str(real_dir), "torch", str(args.reps)]
+                    ["serve", str(real_dir), "torch+1t", str(args.reps)]
                 )
             for route in routes:
                 log(f"{size} passages: serving ({route}) ...")
@@ -576,7 +619,7 @@ def render(r: dict[str, Any]) -> str:
         "",
     ]
     head = (
-        f"{'corpus':>8} {'route':<11} {'mode':<6} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'corpus':>8} {'route':<18} {'mode':<6} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'x dense':>8} {'x torch':>8} {'hit@1':>6} {'hit@3':>6} {'enc ms':>7} "
         f"{'RSS MB':>7} {'load s':>6}"
     )
@@ -585,17 +628,13 @@ def render(r: dict[str, Any]) -> str:
 
     def rows(label: str, entry: dict[str, Any]) -> None:
         base = entry.get("torch", {}).get("search_dense_ms", {}).get("p50")
-        for route in [
-            k
-            for k in entry
-            if k in ("torch", "onnx-fp32", "onnx-int8", "onnx-int8-pc", "real_vectors_torch")
-        ]:
+        for route in [k for k in entry if k not in ("index", "calibration")]:
             e = entry[route]
             for mode in ("hybrid", "dense"):
                 p50 = e[f"search_{mode}_ms"]["p50"]
                 own = e["search_dense_ms"]["p50"]
                 lines.append(
-                    f"{label:>8} {route[:11]:<11} {mode:<6} {p50:>8.2f} "
+                    f"{label:>8} {route[:18]:<18} {mode:<6} {p50:>8.2f} "
                     f"{e[f'search_{mode}_ms']['p95']:>8.2f} {p50 / own:>8.2f} "
                     f"{(p50 / base if base else float('nan')):>8.2f} "
                     f"{e['hit'][mode]['hit@1']:>6.2f} {e['hit'][mode]['hit@3']:>6.2f} "
@@ -613,12 +652,14 @@ def render(r: dict[str, Any]) -> str:
         f"{b['build_s']} s = {b['passages_per_s']} passages/s; peak RSS "
         f"{b['maxrss_mb']:.0f} MB (child, torch)"
     )
-    if "build_large" in r:
-        b = r["build_large"]
+    builds = {"torch": r["build_large"]} if "build_large" in r else {}
+    builds.update(r.get("build_large_onnx", {}))
+    for route, b in builds.items():
         lines.append(
-            f"build {b['passages']}: {b['passages']} passages + "
+            f"build {b['passages']} ({route}): {b['passages']} passages + "
             f"{b['unique_sentences']} unique sentences in {b['build_s']} s = "
-            f"{b['passages_per_s']} passages/s; peak RSS {b['maxrss_mb']:.0f} MB"
+            f"{b['passages_per_s']} passages/s; model load {b['load_s']} s; "
+            f"peak RSS {b['maxrss_mb']:.0f} MB"
         )
     for route, c in r.get("cold_ask", {}).items():
         lines.append(f"cold ask ({route}): median {c['median_s']} s of {c['runs_s']}")
@@ -645,12 +686,12 @@ def targets_table(r: dict[str, Any]) -> list[str]:
         name: str, value: float | None, target: float, better: str, base: float | None, unit: str
     ) -> None:
         if value is None:
-            out.append(f"  {name:<34} not measured")
+            out.append(f"  {name:<44} not measured")
             return
         ok = value <= target if better == "low" else value >= target
         ratio = f"{value / base:.2f}x baseline" if base else ""
         out.append(
-            f"  {name:<34} {value:>9.2f} {unit:<4} target {'≤' if better == 'low' else '≥'}"
+            f"  {name:<44} {value:>9.2f} {unit:<4} target {'≤' if better == 'low' else '≥'}"
             f" {target:<7} {'MET ' if ok else 'MISS'}  {ratio}"
         )
 
@@ -668,7 +709,7 @@ def targets_table(r: dict[str, Any]) -> list[str]:
     big = r.get("sizes", {}).get("100000")
     if big:
         base_big = big["torch"]["search_dense_ms"]["p50"]
-        for route in [k for k in big if k in ("torch", "onnx-fp32", "onnx-int8", "onnx-int8-pc")]:
+        for route in [k for k in big if k not in ("index", "calibration", "real_vectors_torch")]:
             line(
                 f"search p50 100k hybrid [{route}]",
                 big[route]["search_hybrid_ms"]["p50"],
@@ -694,6 +735,15 @@ def targets_table(r: dict[str, Any]) -> list[str]:
             "low",
             cold["torch"]["median_s"],
             "s",
+        )
+    for route, b in r.get("build_large_onnx", {}).items():
+        line(
+            f"build {b['passages']} passages [{route}]",
+            b["passages_per_s"],
+            t["build_passages_per_s"],
+            "high",
+            r["build_large"]["passages_per_s"],
+            "/s",
         )
     build = r.get("build_large") or r["build_seed"]
     line(
