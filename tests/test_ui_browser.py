@@ -6,16 +6,11 @@ with the cited paragraph, friendly errors, and that markup inside the corpus sta
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from serving import running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -52,65 +47,11 @@ MARKUP_DOCUMENT = """\
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _serve(index_dir: Path, log: Path, *extra: str):
-    """Start ``assistant serve`` and wait until the page answers; returns (process, url)."""
-    port = _free_port()
-    python = PYTHON if PYTHON.exists() else Path(sys.executable)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                str(python),
-                "-m",
-                "assistant",
-                "serve",
-                "--index",
-                str(index_dir),
-                "--port",
-                str(port),
-                *extra,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return proc, url
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    _stop(proc)
-    pytest.fail(f"server did not answer at {url} within {START_TIMEOUT} s:\n{log.read_text()}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def seed_server(seed_index, tmp_path_factory):
-    proc, url = _serve(seed_index, tmp_path_factory.mktemp("seed-server") / "server.log")
-    yield url
-    _stop(proc)
+    log = tmp_path_factory.mktemp("seed-server") / "server.log"
+    with running_server(seed_index, log) as (url, _, _):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +69,8 @@ def markup_index(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def markup_server(markup_index, tmp_path_factory):
     log = tmp_path_factory.mktemp("markup-server") / "server.log"
-    proc, url = _serve(markup_index, log, "--allow-upload")
-    yield url
-    _stop(proc)
+    with running_server(markup_index, log, "--allow-upload") as (url, _, _):
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -3,44 +3,17 @@ gradio_client at ``/ask``; plus the upload name and size rules it enforces."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from serving import python_executable, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-START_TIMEOUT = 120
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
 CYBER_THEFT_QUESTION = "北朝鮮のサイバー攻撃で盗まれた暗号資産について"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_serving(proc: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"server did not answer at {url} within {START_TIMEOUT} s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
@@ -57,39 +30,9 @@ def server(served_index, tmp_path_factory):
 
     Yields (url, seconds from start until the page answered, process, log file).
     """
-    port = _free_port()
     log = tmp_path_factory.mktemp("ui-server") / "server.log"
-    python = PYTHON if PYTHON.exists() else Path(sys.executable)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    started = time.monotonic()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                str(python),
-                "-m",
-                "assistant",
-                "serve",
-                "--index",
-                str(served_index),
-                "--port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_until_serving(proc, url, log)
-        yield url, time.monotonic() - started, proc, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with running_server(served_index, log) as (url, seconds, proc):
+        yield url, seconds, proc, log
 
 
 @pytest.fixture(scope="module")
@@ -163,10 +106,9 @@ def test_a_rebuild_by_another_process_answers_without_restart(
         "観測小屋では皇帝ペンギンの繁殖を記録する。\n",
         encoding="utf-8",
     )
-    python = PYTHON if PYTHON.exists() else Path(sys.executable)
     subprocess.run(
         [
-            str(python),
+            python_executable(),
             "-m",
             "assistant",
             "build",
