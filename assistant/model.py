@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.durable import fsync_path
 from assistant.errors import ModelError
 
 if TYPE_CHECKING:
@@ -413,7 +414,7 @@ def _build_into(target: Path) -> tuple[SentenceTransformer, np.ndarray]:
         files = {}
         for file in sorted(staging.rglob("*")):
             if file.is_file():
-                _fsync(file)
+                fsync_path(file)
                 files[str(file.relative_to(staging))] = {
                     "size": file.stat().st_size,
                     "sha256": _sha256(file),
@@ -430,20 +431,12 @@ def _build_into(target: Path) -> tuple[SentenceTransformer, np.ndarray]:
             shutil.rmtree(retired, ignore_errors=True)
         else:
             os.replace(staging, target)
-        _fsync(target.parent)
+        fsync_path(target.parent)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     log.info("default model built in %.1f s", time.perf_counter() - started)
     return st, probe
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def build_default_model(force: bool = False) -> Path:

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.durable import fsync_path
 from assistant.errors import IndexMismatchError, IndexNotFoundError
 
 FORMAT_VERSION = 2
@@ -102,15 +103,6 @@ def _write_json(path: Path, data: Any) -> None:
         os.fsync(handle.fileno())
 
 
-def _fsync(path: Path) -> None:
-    """Flush a file or a folder's entries to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def remove_leftovers(index_dir: Path, keep: set[str] | None = None) -> None:
     """Delete what killed builds leave behind: staging folders, temporary links and
     generations no link points to. Only the lock holder may call this."""
@@ -157,13 +149,13 @@ def save_index(index_dir: Path, stored: StoredIndex) -> Path:
     np.save(staging / "passage_vectors.npy", stored.passage_vectors.astype(np.float32))
     np.save(staging / "sentence_vectors.npy", stored.sentence_vectors.astype(np.float32))
     for name in FILES[1:]:
-        _fsync(staging / name)
+        fsync_path(staging / name)
         manifest["files"][name] = {
             "size": (staging / name).stat().st_size,
             "sha256": file_hash(staging / name),
         }
     _write_json(staging / "manifest.json", manifest)
-    _fsync(staging)
+    fsync_path(staging)
 
     generation = index_dir / f"gen-{number:06d}"
     os.replace(staging, generation)
@@ -172,7 +164,7 @@ def save_index(index_dir: Path, stored: StoredIndex) -> Path:
         temporary_link.unlink()
     temporary_link.symlink_to(generation.name)
     os.replace(temporary_link, index_dir / CURRENT)
-    _fsync(index_dir)
+    fsync_path(index_dir)
     remove_leftovers(index_dir, keep={generation.name, previous.name if previous else ""})
     return generation
 
