@@ -104,7 +104,8 @@ def _check_k(k: object) -> int:
     return k
 
 
-def _progress_printer(stage: str, done: int, total: int) -> None:
+def print_progress(stage: str, done: int, total: int) -> None:
+    """Build progress on one stderr line (the command line and ``Assistant.load`` use it)."""
     print(
         f"\r  embedding {stage}: {done}/{total}",
         end="" if done < total else "\n",
@@ -181,7 +182,7 @@ class Assistant:
         ):
             inputs = manifest["inputs"] if manifest else [str(default_corpus_dir())]
             print(f"building the index at {path} from {', '.join(inputs)} ...", file=sys.stderr)
-            report = indexer.build(inputs, path, st, info, progress=_progress_printer, wait=None)
+            report = indexer.build(inputs, path, st, info, progress=print_progress, wait=None)
             print(report.summary(), file=sys.stderr)
             stored = load_index(path)
         return cls._open(path, st, info, stored)
@@ -313,5 +314,5 @@ def build_index(
         raise InputError("give at least one file or folder to index")
     target = Path(index_dir) if index_dir is not None else default_index_dir()
     # Paths, files and the build lock are checked before the model loads (fast failure).
-    callback = _progress_printer if progress is True else (progress or None)
+    callback = print_progress if progress is True else (progress or None)
     return indexer.build_files(paths, target, model, progress=callback, wait=wait)

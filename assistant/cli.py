@@ -120,28 +120,19 @@ def _print_answer(answer, as_json: bool) -> None:
         print(f"    {passage.text}\n")
 
 
-def _build_progress(stage: str, done: int, total: int) -> None:
-    print(
-        f"\r  embedding {stage}: {done}/{total}",
-        end="" if done < total else "\n",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
 def _run(args: argparse.Namespace) -> int:
     from assistant.api import MAX_K, clean_question
 
     if args.command == "build":
         from assistant import indexer
-        from assistant.api import default_corpus_dir, default_index_dir
+        from assistant.api import default_corpus_dir, default_index_dir, print_progress
 
         index = args.index or default_index_dir()
         report = indexer.build_files(
             args.paths or [default_corpus_dir()],
             index,
             args.model,
-            progress=_build_progress,
+            progress=print_progress,
             wait=None if args.wait else 0,
         )
         print(report.summary())

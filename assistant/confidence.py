@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -42,8 +41,7 @@ def _background_texts() -> list[str]:
     return list(json.loads(path.read_text(encoding="utf-8"))["passages"])
 
 
-@lru_cache(maxsize=4)
-def _background_for(model_id: int, model: Any) -> np.ndarray:
+def _embed_background(model: Any) -> np.ndarray:
     return model.encode_document(
         _background_texts(),
         normalize_embeddings=True,
@@ -67,7 +65,7 @@ def background_vectors(model: Any, cache_key: str | None = None) -> np.ndarray:
                 return vectors
         except (OSError, ValueError):
             pass
-        vectors = _background_for(id(model), model)
+        vectors = _embed_background(model)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp.npy")
@@ -76,7 +74,7 @@ def background_vectors(model: Any, cache_key: str | None = None) -> np.ndarray:
         except OSError as exc:
             log.debug("cannot cache background vectors: %s", exc)
         return vectors
-    return _background_for(id(model), model)
+    return _embed_background(model)
 
 
 def is_confident(

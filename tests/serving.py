@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +19,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 START_TIMEOUT = 120
+
+
+def copy_index(index_dir: Path, parent: Path) -> Path:
+    """A private copy of an index (its generation link kept), for a test that rebuilds it."""
+    copy = parent / "index"
+    shutil.copytree(index_dir, copy, symlinks=True)
+    return copy
 
 
 def python_executable() -> str:

@@ -6,7 +6,6 @@ time. Figures are printed (run with ``-s``) so the closing note can quote them.
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import subprocess
 import threading
@@ -15,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from serving import ROOT, python_executable, running_server
+from serving import ROOT, copy_index, python_executable, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -32,9 +31,7 @@ QUESTIONS = [
 
 @pytest.fixture(scope="module")
 def live_index(seed_index, tmp_path_factory) -> Path:
-    copy = tmp_path_factory.mktemp("load-served") / "index"
-    shutil.copytree(seed_index, copy, symlinks=True)
-    return copy
+    return copy_index(seed_index, tmp_path_factory.mktemp("load-served"))
 
 
 @pytest.fixture(scope="module")

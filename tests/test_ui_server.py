@@ -3,13 +3,12 @@ gradio_client at ``/ask``; plus the upload name and size rules it enforces."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from serving import python_executable, running_server
+from serving import copy_index, python_executable, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
@@ -19,9 +18,7 @@ CYBER_THEFT_QUESTION = "北朝鮮のサイバー攻撃で盗まれた暗号資�
 @pytest.fixture(scope="module")
 def served_index(seed_index, tmp_path_factory) -> Path:
     """A private copy of the seed index, so a test may rebuild it under the running server."""
-    copy = tmp_path_factory.mktemp("ui-served") / "index"
-    shutil.copytree(seed_index, copy, symlinks=True)
-    return copy
+    return copy_index(seed_index, tmp_path_factory.mktemp("ui-served"))
 
 
 @pytest.fixture(scope="module")
