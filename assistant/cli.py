@@ -41,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--model",
         metavar="NAME",
-        help="sentence-transformers model name or folder (default: built-in e5)",
+        help="built-in multilingual-e5-small (default; ONNX fp32), multilingual-e5-small-int8 "
+        "(faster, less exact), multilingual-e5-small-torch, or a sentence-transformers model "
+        "name or folder",
     )
     build.add_argument(
         "--wait",

@@ -175,6 +175,31 @@ def test_help_is_fast_and_does_not_import_torch():
         assert "HEAVY []" in probe.stderr, (args, probe.stderr)
 
 
+def test_ask_answers_without_importing_torch_or_gradio(seed_index):
+    """A cold ``assistant ask`` runs the ONNX model: importing torch and sentence-transformers
+    would cost it ~4.4 s, Gradio another second."""
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom assistant.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'gradio') "
+            "if m in sys.modules]\nprint('HEAVY', heavy, file=sys.stderr)",
+            "ask",
+            "北朝鮮による暗号資産の窃取",
+            "--index",
+            str(seed_index),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "¶7" in probe.stdout, probe.stdout + probe.stderr
+    assert "HEAVY []" in probe.stderr, probe.stderr
+
+
 # -- bad input: one line, exit 2, no traceback -------------------------------------------------
 
 

