@@ -25,6 +25,7 @@ from assistant.errors import (
     IndexMismatchError,
     IndexNotFoundError,
 )
+from assistant.lexical import LexicalIndex
 from assistant.store import (
     LOCK_FILE,
     StoredIndex,
@@ -269,15 +270,20 @@ def build_from_documents(
     }
     manifest = new_manifest(info.to_dict(), sources_of(documents), inputs, counts, seconds)
     manifest["skipped"] = [state.to_dict() for state in skipped or []]
+    if progress:
+        progress("indexing", 0, 1)
     stored = StoredIndex(
         manifest=manifest,
         passages=passages,
         documents=[{"source": d.source, "title": d.title, "text": d.text} for d in documents],
-        passage_vectors=passage_vectors,
-        sentence_vectors=sentence_vectors,
         faiss_index=make_faiss_index(passage_vectors),
+        sentence_vectors=sentence_vectors,
+        lexical=LexicalIndex([passage_embedding_text(p) for p in passages]),
+        sentence_lexical=LexicalIndex(all_sentences),
         path=index_dir,
     )
+    if progress:
+        progress("indexing", 1, 1)
     save_index(index_dir, stored)
     return BuildReport(
         index_dir,

@@ -8,9 +8,11 @@ Layout of an index directory::
         manifest.json            format, model identity, sources with hashes, counts, build time
         passages.json            passages with citations, sentences and content hashes
         documents.json           each source document's title and full text (for the source view)
-        passages.faiss           inner-product index over normalised passage vectors
-        passage_vectors.npy      the same vectors, kept for incremental rebuilds
-        sentence_vectors.npy     one vector per sentence, for sentence-level evidence
+        passages.faiss           the passage vectors (normalised) in a FAISS index: exact below
+                                 HNSW_MIN_PASSAGES passages, HNSW from there on
+        sentence_vectors.npy     one vector per sentence, for sentence-level evidence (mapped)
+        lexical/passages/        BM25 over passages (bm25s arrays, mapped)
+        lexical/sentences/       BM25 over sentences
       .lock                      held by the one build writing here
       .staging-gen-000003-PID/   a build in progress (or killed): never read, removed by the
                                  next build
@@ -23,7 +25,6 @@ any moment leaves the old one in place.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -36,19 +37,29 @@ import numpy as np
 
 from assistant.durable import fsync_path
 from assistant.errors import IndexMismatchError, IndexNotFoundError
+from assistant.lexical import LexicalIndex
 
-FORMAT_VERSION = 2
-"""2: the manifest records each file's sha256 as well as its size."""
+FORMAT_VERSION = 3
+"""2: the manifest records each file's sha256 as well as its size. 3: BM25 indexes are saved
+(not rebuilt at every open); passage vectors live only in the FAISS index; HNSW when large."""
 CURRENT = "current"
 LOCK_FILE = ".lock"
-FILES = (
-    "manifest.json",
-    "passages.json",
-    "documents.json",
-    "passages.faiss",
-    "passage_vectors.npy",
-    "sentence_vectors.npy",
-)
+REQUIRED_FILES = ("passages.json", "documents.json", "passages.faiss", "sentence_vectors.npy")
+"""Files every generation has besides manifest.json (the manifest lists these and the BM25
+files, each with its size and sha256)."""
+LEXICAL_DIRS = {"passages": "lexical/passages", "sentences": "lexical/sentences"}
+
+HNSW_MIN_PASSAGES = 50_000
+"""From this many passages on, the dense candidates come from an HNSW graph instead of an exact
+scan. Measured here (benchmarks/study.py retrieval): an exact scan of 100k vectors takes 11-14 ms
+on one thread (43 ms on two under contention), so about 6 ms at 50k, a quarter of the 25 ms
+budget of a whole search; HNSW answers 100k in 1.1 ms."""
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_SEARCH = 256
+"""Measured (benchmarks/study.py hnsw, 100k passages, real questions): M=32, efSearch 256 gives
+recall@10 0.998 against the exact scan; the retriever asks for 100 candidates, so efSearch must
+stay above that."""
 
 REBUILD_HINT = "rebuild it with: assistant build"
 
@@ -67,25 +78,62 @@ def file_hash(path: Path) -> str:
 
 @dataclass
 class StoredIndex:
-    """Everything an index holds, in memory."""
+    """Everything an index holds. ``passage_vectors`` is a view of the FAISS index's own
+    storage (not a second copy); ``sentence_vectors`` and the BM25 arrays of a loaded index are
+    memory-mapped."""
 
     manifest: dict[str, Any]
     passages: list[dict[str, Any]]
     documents: list[dict[str, Any]]
-    passage_vectors: np.ndarray
-    sentence_vectors: np.ndarray
     faiss_index: Any
+    sentence_vectors: np.ndarray
+    lexical: LexicalIndex
+    sentence_lexical: LexicalIndex
     path: Path
+
+    @property
+    def passage_vectors(self) -> np.ndarray:
+        return faiss_vectors(self.faiss_index)
 
 
 def make_faiss_index(vectors: np.ndarray) -> Any:
-    """Exact inner-product search (vectors are normalised, so this is cosine)."""
+    """Inner-product search over normalised vectors (so, cosine): an exact scan for fewer than
+    HNSW_MIN_PASSAGES vectors, an HNSW graph from there on."""
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dimension = vectors.shape[1]
+    if len(vectors) < HNSW_MIN_PASSAGES:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
     if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # a server searches on one; build on all
+        try:
+            index.add(vectors)
+        finally:
+            faiss.omp_set_num_threads(threads)
     return index
+
+
+def faiss_vectors(index: Any) -> np.ndarray:
+    """The vectors a flat or HNSW-flat index stores, as a read-only view (no copy)."""
+    import faiss
+
+    flat = index if isinstance(index, faiss.IndexFlat) else faiss.downcast_index(index.storage)
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    view = faiss.rev_swig_ptr(flat.get_xb(), index.ntotal * index.d).reshape(index.ntotal, -1)
+    view.flags.writeable = False
+    return view
+
+
+def index_kind(index: Any) -> str:
+    """``exact`` or ``hnsw``, for manifests and reports."""
+    return "hnsw" if hasattr(index, "hnsw") else "exact"
 
 
 def live_generation(index_dir: Path) -> Path | None:
@@ -143,17 +191,23 @@ def save_index(index_dir: Path, stored: StoredIndex) -> Path:
     staging.mkdir()
     manifest = dict(stored.manifest)
     manifest["files"] = {}
+    manifest["faiss_index"] = index_kind(stored.faiss_index)
     _write_json(staging / "passages.json", stored.passages)
     _write_json(staging / "documents.json", stored.documents)
     faiss.write_index(stored.faiss_index, str(staging / "passages.faiss"))
-    np.save(staging / "passage_vectors.npy", stored.passage_vectors.astype(np.float32))
-    np.save(staging / "sentence_vectors.npy", stored.sentence_vectors.astype(np.float32))
-    for name in FILES[1:]:
-        fsync_path(staging / name)
-        manifest["files"][name] = {
-            "size": (staging / name).stat().st_size,
-            "sha256": file_hash(staging / name),
-        }
+    np.save(staging / "sentence_vectors.npy", np.asarray(stored.sentence_vectors, np.float32))
+    stored.lexical.save(staging / LEXICAL_DIRS["passages"])
+    stored.sentence_lexical.save(staging / LEXICAL_DIRS["sentences"])
+    for path in sorted(staging.rglob("*")):
+        if path.is_file():
+            fsync_path(path)
+            manifest["files"][str(path.relative_to(staging))] = {
+                "size": path.stat().st_size,
+                "sha256": file_hash(path),
+            }
+    for folder in LEXICAL_DIRS.values():
+        fsync_path(staging / folder)
+        fsync_path((staging / folder).parent)
     _write_json(staging / "manifest.json", manifest)
     fsync_path(staging)
 
@@ -187,7 +241,8 @@ def _check_manifest(manifest: Any, index_dir: Path) -> dict[str, Any]:
         or not isinstance(model.get("name"), str)
         or not isinstance(model.get("dimension"), int)
         or not isinstance(files, dict)
-        or set(files) != set(FILES[1:])
+        or not set(REQUIRED_FILES) <= set(files)
+        or not all(f"{folder}/lexical.json" in files for folder in LEXICAL_DIRS.values())
         or not all(isinstance(r, dict) and {"size", "sha256"} <= r.keys() for r in files.values())
         or not isinstance(manifest.get("counts"), dict)
         or not isinstance(manifest.get("inputs", []), list)
@@ -220,57 +275,64 @@ def _read_manifest_of(generation: Path, index_dir: Path) -> dict[str, Any]:
     return _check_manifest(manifest, index_dir)
 
 
-def _read_verified(generation: Path, name: str, record: dict[str, Any]) -> bytes:
-    """A file's bytes, checked against the size and sha256 the manifest recorded.
+def _verify(generation: Path, name: str, record: dict[str, Any]) -> Path:
+    """Check one file against the size and sha256 the manifest recorded; returns its path.
 
-    Read once and parsed from memory, so the check costs only the hashing. Measured here
-    (sha256 at about 1.1 GB/s): 0.05 ms of a 0.45 ms load for the seed index; 147 ms of a
-    395 ms load for 20,000 passages with 60,000 sentences (168 MB); next to the 3 s the
-    model takes to load, cheap for catching same-size damage.
+    Hashed in a stream (sha256 at about 1.1 GB/s here): the files are then parsed or mapped, so
+    a large index is never held twice. Cheap next to what it guards against: same-size damage
+    would otherwise surface as wrong answers, not errors.
     """
-    path = generation / name
+    path = (generation / name).resolve()
+    if generation.resolve() not in path.parents:
+        raise IndexMismatchError(f"index at {generation} has a damaged manifest; {REBUILD_HINT}")
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        digest = file_hash(path) if size == record["size"] else None
     except FileNotFoundError:
         raise IndexMismatchError(f"index file {path} is missing; {REBUILD_HINT}") from None
     except OSError as exc:
         raise IndexMismatchError(
             f"index file {path} cannot be read ({exc.strerror}); {REBUILD_HINT}"
         ) from exc
-    if len(data) != record["size"]:
+    if size != record["size"]:
         raise IndexMismatchError(f"index file {path} is truncated or damaged; {REBUILD_HINT}")
-    if hashlib.sha256(data).hexdigest() != record["sha256"]:
+    if digest != record["sha256"]:
         raise IndexMismatchError(
             f"index file {path} is damaged (checksum mismatch); {REBUILD_HINT}"
         )
-    return data
+    return path
 
 
 def load_index(index_dir: Path) -> StoredIndex:
-    """Read the live generation, checking every file against the manifest's size and sha256."""
+    """Open the live generation, checking every file against the manifest's size and sha256.
+
+    Sentence vectors and BM25 arrays are memory-mapped: a question reads only the rows and
+    postings it needs, so a server's memory grows with what it answers, not with the corpus.
+    """
     import faiss
 
     generation = _live_or_raise(index_dir)  # resolved once: a concurrent swap cannot mix two
     manifest = _read_manifest_of(generation, index_dir)
-    data = {
-        name: _read_verified(generation, name, record) for name, record in manifest["files"].items()
-    }
+    paths = {name: _verify(generation, name, record) for name, record in manifest["files"].items()}
     try:
-        passages = json.loads(data["passages.json"])
-        documents = json.loads(data["documents.json"])
-        faiss_index = faiss.deserialize_index(np.frombuffer(data["passages.faiss"], np.uint8))
-        passage_vectors = np.load(io.BytesIO(data["passage_vectors.npy"]), allow_pickle=False)
-        sentence_vectors = np.load(io.BytesIO(data["sentence_vectors.npy"]), allow_pickle=False)
+        passages = json.loads(paths["passages.json"].read_bytes())
+        documents = json.loads(paths["documents.json"].read_bytes())
+        faiss_index = faiss.read_index(str(paths["passages.faiss"]))
+        if hasattr(faiss_index, "hnsw"):
+            faiss_index.hnsw.efSearch = HNSW_EF_SEARCH
+        sentence_vectors = np.load(paths["sentence_vectors.npy"], mmap_mode="r")
+        lexical = LexicalIndex.load(generation / LEXICAL_DIRS["passages"])
+        sentence_lexical = LexicalIndex.load(generation / LEXICAL_DIRS["sentences"])
         counts = manifest["counts"]
         n_sentences = sum(len(p["sentences"]) for p in passages)
         dimension = manifest["model"]["dimension"]
         consistent = (
-            faiss_index.ntotal == len(passages) == len(passage_vectors)
-            and len(sentence_vectors) == n_sentences
+            faiss_index.ntotal == len(passages) == lexical.size
+            and len(sentence_vectors) == n_sentences == sentence_lexical.size
             and counts.get("passages") == len(passages)
         )
-        dimensions = {faiss_index.d, passage_vectors.shape[1], sentence_vectors.shape[1]}
-    except Exception as exc:  # json, numpy and FAISS each raise their own types
+        dimensions = {faiss_index.d, sentence_vectors.shape[1]}
+    except Exception as exc:  # json, numpy, FAISS and bm25s each raise their own types
         raise IndexMismatchError(
             f"index at {generation} is damaged ({type(exc).__name__}); {REBUILD_HINT}"
         ) from exc
@@ -282,7 +344,14 @@ def load_index(index_dir: Path) -> StoredIndex:
             f"vectors but its manifest says {dimension}; {REBUILD_HINT}"
         )
     return StoredIndex(
-        manifest, passages, documents, passage_vectors, sentence_vectors, faiss_index, generation
+        manifest,
+        passages,
+        documents,
+        faiss_index,
+        sentence_vectors,
+        lexical,
+        sentence_lexical,
+        generation,
     )
 
 

@@ -143,13 +143,16 @@ def test_index_layout_and_manifest(seed_index):
     assert manifest["model"]["name"] == "multilingual-e5-small"
     assert manifest["model"]["dimension"] == 384
     assert manifest["counts"] == {"documents": 1, "passages": 10, "sentences": 29}
-    assert set(manifest["files"]) == {
+    assert {
         "passages.json",
         "documents.json",
         "passages.faiss",
-        "passage_vectors.npy",
         "sentence_vectors.npy",
-    }
+        "lexical/passages/lexical.json",
+        "lexical/sentences/lexical.json",
+        "lexical/passages/data.csc.index.npy",
+    } <= set(manifest["files"])
+    assert manifest["faiss_index"] == "exact"
     for record in manifest["files"].values():
         assert len(record["sha256"]) == 64 and record["size"] > 0
     assert Path(manifest["inputs"][0]).is_absolute()
@@ -343,3 +346,25 @@ def test_file_changed_during_a_build_leaves_the_index_stale(tmp_path, embedding_
     build([corpus_dir], tmp_path / "index", st, info, corpus=corpus)
     assert "宇宙ごみ" in load_index(tmp_path / "index").passages[1]["text"]
     assert is_stale(read_manifest(tmp_path / "index"))
+
+
+def test_large_index_switches_to_hnsw_and_answers_the_same(tmp_path, embedding_model, monkeypatch):
+    """Past HNSW_MIN_PASSAGES the dense candidates come from an HNSW graph (threshold lowered
+    here so the seed crosses it); answers and stored vectors stay those of the exact index."""
+    from assistant import indexer, store
+
+    st, info = embedding_model
+    exact_dir, hnsw_dir = tmp_path / "exact", tmp_path / "hnsw"
+    indexer.build([str(SEED)], exact_dir, st, info)
+    monkeypatch.setattr(store, "HNSW_MIN_PASSAGES", 5)
+    indexer.build([str(SEED)], hnsw_dir, st, info)
+    assert read_manifest(exact_dir)["faiss_index"] == "exact"
+    assert read_manifest(hnsw_dir)["faiss_index"] == "hnsw"
+    exact, hnsw = load_index(exact_dir), load_index(hnsw_dir)
+    np.testing.assert_array_equal(exact.passage_vectors, hnsw.passage_vectors)
+    query = st.encode_query(["北朝鮮による暗号資産の窃取"])
+    assert (
+        exact.faiss_index.search(query, 5)[1].tolist()
+        == hnsw.faiss_index.search(query, 5)[1].tolist()
+    )
+    assert _results(_open(hnsw_dir, embedding_model)) == _results(_open(exact_dir, embedding_model))
