@@ -51,15 +51,15 @@ LEXICAL_DIRS = {"passages": "lexical/passages", "sentences": "lexical/sentences"
 
 HNSW_MIN_PASSAGES = 50_000
 """From this many passages on, the dense candidates come from an HNSW graph instead of an exact
-scan. Measured here (benchmarks/study.py retrieval): an exact scan of 100k vectors takes 11-14 ms
+scan. Measured here (benchmarks/README.md, findings): an exact scan of 100k vectors takes 11-14 ms
 on one thread (43 ms on two under contention), so about 6 ms at 50k, a quarter of the 25 ms
 budget of a whole search; HNSW answers 100k in 1.1 ms."""
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 256
-"""Measured (benchmarks/study.py hnsw, 100k passages, real questions): M=32, efSearch 256 gives
-recall@10 0.998 against the exact scan; the retriever asks for 100 candidates, so efSearch must
-stay above that."""
+"""Measured (benchmarks/README.md; 100k passages, real questions): M=32, efSearch 256 gave
+recall@10 0.998 against the exact scan; ``benchmarks/run.py`` reports it at every run. The
+retriever asks for 100 candidates, so efSearch must stay above that."""
 
 REBUILD_HINT = "rebuild it with: assistant build"
 
