@@ -104,14 +104,46 @@ def _check_k(k: object) -> int:
     return k
 
 
-def print_progress(stage: str, done: int, total: int) -> None:
-    """Build progress on one stderr line (the command line and ``Assistant.load`` use it)."""
-    print(
-        f"\r  embedding {stage}: {done}/{total}",
-        end="" if done < total else "\n",
-        file=sys.stderr,
-        flush=True,
-    )
+STAGE_LABELS = {
+    "passages": "embedding passages",
+    "sentences": "embedding sentences",
+    "indexing": "indexing (BM25, FAISS)",
+}
+
+
+class ProgressPrinter:
+    """Build progress on stderr: a tqdm bar per stage on a terminal; in a log (no terminal), a
+    line at the start, at every tenth and at the end of a stage, so logs stay short."""
+
+    def __init__(self) -> None:
+        self._bars: dict[str, Any] = {}
+        self._printed: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        label = STAGE_LABELS.get(stage, stage)
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = self._bars.get(stage)
+            if bar is None:
+                bar = self._bars[stage] = tqdm(
+                    total=total, desc=f"  {label}", unit=" texts", file=sys.stderr, leave=True
+                )
+            bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
+                del self._bars[stage]
+            return
+        tenth = 10 * done // max(total, 1)
+        if stage not in self._printed or tenth > self._printed[stage] or done >= total:
+            print(f"  {label}: {done}/{total}", file=sys.stderr, flush=True)
+            self._printed[stage] = tenth
+        if done >= total:
+            self._printed.pop(stage, None)
+
+
+print_progress = ProgressPrinter()
+"""The progress callback the command line and ``Assistant.load`` use."""
 
 
 class Assistant:

@@ -101,12 +101,7 @@ def _load(index: str | None):
 
     if not index:
         return Assistant.load()  # the default index is (re)built when missing or stale
-    from pathlib import Path
-
-    from assistant.store import load_index
-
-    load_index(Path(index))  # a missing or damaged index fails here, before the model loads
-    return Assistant.load(index)
+    return Assistant.load(index)  # a missing or damaged index fails before the model loads
 
 
 def _print_answer(answer, as_json: bool) -> None:

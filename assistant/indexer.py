@@ -48,6 +48,9 @@ Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while a build runs."""
 
 EMBED_BATCH_SIZE = 32
+"""Most texts per encoder run (the ONNX encoder also caps a run at TOKEN_BUDGET tokens)."""
+EMBED_CHUNK = 128
+"""Texts per progress step: about 5-10 s of embedding, so a bar moves while staying cheap."""
 
 
 def citation_for(title: str, paragraph: int, section: str | None) -> str:
@@ -140,12 +143,17 @@ def _embed(
 ) -> np.ndarray:
     """Vectors for texts, computing only those not in the cache."""
     keys = [content_hash(t) for t in texts]
-    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
+    unique = {k: t for k, t in zip(keys, texts, strict=True) if k not in cache}
+    # Longest first across the whole build, not only within a chunk: each batch then holds
+    # texts of about one length and pads little (the encoder sorts within a chunk as well).
+    missing = sorted(unique.items(), key=lambda item: (-len(item[1]), item[0]))
     if missing:
         todo = [t for _, t in missing]
+        if progress:
+            progress(stage, 0, len(todo))
         vectors = []
-        for start in range(0, len(todo), EMBED_BATCH_SIZE * 8):
-            chunk = todo[start : start + EMBED_BATCH_SIZE * 8]
+        for start in range(0, len(todo), EMBED_CHUNK):
+            chunk = todo[start : start + EMBED_CHUNK]
             vectors.append(
                 model.encode_document(
                     chunk,

@@ -80,13 +80,13 @@ PROBE_MIN_COSINE_INT8 = 0.99
 0.9947 (per-channel quantisation); file damage is caught by the sha256 check, not by this."""
 
 _CHECKED_FILES = {
-    "fp32": ("onnx/model.onnx", "tokenizer.json"),
-    "int8": ("onnx/model-int8.onnx", "tokenizer.json"),
+    "fp32": ("onnx/model.onnx", "onnx/model.onnx.data", "tokenizer.json"),
+    "int8": ("onnx/model-int8.onnx", "onnx/model-int8.onnx.data", "tokenizer.json"),
 }
 """What each ONNX runtime reads, so a load hashes only those (torch reads and checks all)."""
 
-_CONVERTER_VERSION = 2
-"""2: the folder also holds the int8 ONNX export."""
+_CONVERTER_VERSION = 3
+"""2: the folder also holds the ONNX exports. 3: their weights are in external files (mapped)."""
 _MARKER = "assistant-model.json"
 
 

@@ -68,6 +68,14 @@ def test_build_with_paths_and_index(tmp_path):
     assert "scan.pdf" not in result.stderr and "pipe.txt" not in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "index" / "current" / "manifest.json").is_file()
+    # Progress, as a log shows it (no terminal): each stage from 0 to its total.
+    for line in (
+        "embedding passages: 0/2",
+        "embedding passages: 2/2",
+        "embedding sentences: 2/2",
+        "indexing (BM25, FAISS): 1/1",
+    ):
+        assert line in result.stderr.splitlines() or f"  {line}" in result.stderr, result.stderr
 
 
 @pytest.mark.slow

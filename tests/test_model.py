@@ -133,7 +133,8 @@ def cache_copy(tmp_path_factory):
     return root, folder
 
 
-GRAPH = "onnx/model.onnx"  # what the default runtime reads
+GRAPH = "onnx/model.onnx"  # what the default runtime reads: the graph ...
+GRAPH_WEIGHTS = "onnx/model.onnx.data"  # ... and its weights (memory-mapped)
 WEIGHTS = "model.safetensors"  # what the torch runtime (and the export) reads
 
 
@@ -166,11 +167,11 @@ def _half_written(file: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "model", "target"),
     [
-        (_truncate, "multilingual-e5-small", GRAPH),
+        (_truncate, "multilingual-e5-small", GRAPH_WEIGHTS),
         (_flip_middle, "multilingual-e5-small-torch", WEIGHTS),
         (_half_written, "multilingual-e5-small", GRAPH),
     ],
-    ids=["graph-truncated", "weights-bytes-flipped", "half-written"],
+    ids=["onnx-weights-truncated", "torch-weights-bytes-flipped", "half-written"],
 )
 def test_damaged_cache_is_rebuilt(cache_copy, monkeypatch, damage, model, target):
     """Each runtime checks the files it reads (size, sha256, probe) and rebuilds what fails;

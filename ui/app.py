@@ -22,6 +22,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 import gradio as gr
 
 from assistant import Assistant, AssistantError, InputError
+from assistant.api import STAGE_LABELS
 from ui import render
 
 log = logging.getLogger(__name__)
@@ -257,7 +258,8 @@ def create_app(assistant: Assistant, allow_upload: bool = False) -> gr.Blocks:
                 assistant,
                 uploads_dir,
                 lambda stage, done, total: progress(
-                    0.2 + 0.8 * done / max(total, 1), desc=f"Embedding {stage}"
+                    0.2 + 0.8 * done / max(total, 1),
+                    desc=STAGE_LABELS.get(stage, stage).capitalize(),
                 ),
             )
             progress(1.0, desc="Done")
