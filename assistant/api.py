@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import threading
 import unicodedata
@@ -127,7 +128,11 @@ class ProgressPrinter:
             bar = self._bars.get(stage)
             if bar is None:
                 bar = self._bars[stage] = tqdm(
-                    total=total, desc=f"  {label}", unit=" texts", file=sys.stderr, leave=True
+                    total=total,
+                    desc=f"  {label}",
+                    unit=" texts" if stage in ("passages", "sentences") else " steps",
+                    file=sys.stderr,
+                    ncols=min(100, shutil.get_terminal_size().columns),
                 )
             bar.update(done - bar.n)
             if done >= total:

@@ -599,7 +599,7 @@ def _load_named(name: str) -> SentenceTransformer:
         raise ModelError(
             f"cannot load embedding model {name!r} ({type(exc).__name__}): give a local "
             f"sentence-transformers folder, a model already in the Hugging Face cache, "
-            f"or leave --model unset for the built-in {DEFAULT_MODEL}"
+            f"or a built-in one: {', '.join(BUILTIN_MODELS)} (the first is the default)"
         ) from exc
     if "e5" in name.lower() and not st.prompts.get("query"):
         st.prompts.update(E5_PROMPTS)  # e5 models are trained with these prefixes
