@@ -102,18 +102,20 @@ def export_onnx(model_dir: Path) -> dict[str, Path]:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
-    fused = optimize_model(
-        str(work / "model.onnx"),
-        model_type="bert",
-        num_heads=bert.config.num_attention_heads,
-        hidden_size=bert.config.hidden_size,
-    )
-    targets["fp32"].parent.mkdir(parents=True, exist_ok=True)
-    fused.save_model_to_file(str(work / "fused.onnx"))
+    # The optimizer and the quantiser log every fusion and tensor (and general advice) through
+    # the root logger; the export is checked by its probe, so only errors are worth showing.
     root = logging.getLogger()
     level = root.level
-    root.setLevel(max(level, logging.ERROR))  # the quantiser logs every tensor, and advice
+    root.setLevel(max(level, logging.ERROR))
     try:
+        fused = optimize_model(
+            str(work / "model.onnx"),
+            model_type="bert",
+            num_heads=bert.config.num_attention_heads,
+            hidden_size=bert.config.hidden_size,
+        )
+        targets["fp32"].parent.mkdir(parents=True, exist_ok=True)
+        fused.save_model_to_file(str(work / "fused.onnx"))
         quantize_dynamic(
             str(work / "fused.onnx"),
             str(work / "int8.onnx"),
