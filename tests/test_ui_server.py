@@ -41,7 +41,12 @@ def client(server):
 
 @pytest.mark.slow
 def test_server_prints_its_url(server):
+    """The line comes right after Gradio's launch returns, which can be a moment after the page
+    first answers: wait for it a little."""
     url, _, _, log = server
+    deadline = time.monotonic() + 10
+    while f"Serving the chat at {url}" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert f"Serving the chat at {url}" in log.read_text()
 
 
