@@ -79,12 +79,6 @@ PROBE_MIN_COSINE_INT8 = 0.99
 """The int8 graph's floor. Measured: its lowest probe cosine to the recorded fp32 reference is
 0.9947 (per-channel quantisation); file damage is caught by the sha256 check, not by this."""
 
-_CHECKED_FILES = {
-    "fp32": ("onnx/model.onnx", "onnx/model.onnx.data", "tokenizer.json"),
-    "int8": ("onnx/model-int8.onnx", "onnx/model-int8.onnx.data", "tokenizer.json"),
-}
-"""What each ONNX runtime reads, so a load hashes only those (torch reads and checks all)."""
-
 _CONVERTER_VERSION = 3
 """2: the folder also holds the ONNX exports. 3: their weights are in external files (mapped)."""
 _MARKER = "assistant-model.json"
@@ -444,7 +438,11 @@ def _checked_files(marker: dict, runtime: Runtime) -> dict:
     not spend 0.24 s hashing them."""
     if runtime == "torch":
         return marker["files"]
-    return {name: marker["files"].get(name) for name in _CHECKED_FILES[runtime]}
+    from assistant.onnx_encoder import ONNX_FILES, external_weights
+
+    graph = ONNX_FILES[runtime]
+    read = (graph, str(external_weights(Path(graph))), "tokenizer.json")
+    return {name: marker["files"].get(name) for name in read}
 
 
 def _build_into(target: Path, runtime: Runtime = "fp32") -> tuple[Any, np.ndarray]:

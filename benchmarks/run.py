@@ -104,11 +104,11 @@ BASELINE = "torch-fp32"
 # helpers
 
 
-def rss_mb() -> float:
-    """Current resident memory of this process (VmRSS), in MB."""
+def status_mb(field: str) -> float:
+    """A field of /proc/self/status (VmRSS, RssAnon, RssFile, ...), in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+        if line.startswith(f"{field}:"):
+            return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
 
 
@@ -148,14 +148,6 @@ def is_seed_hit(passage: Any, paragraph: int) -> bool:
     from corpus import SEED_FILE
 
     return passage.paragraph == paragraph and passage.source.endswith(SEED_FILE.name)
-
-
-def status_mb(field: str) -> float:
-    """A field of /proc/self/status (VmRSS, RssAnon, RssFile, ...), in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
 
 
 # ------------------------------------------------------------------------------------------
@@ -295,7 +287,7 @@ def child_serve(index_dir: str, route: str, reps: int) -> dict[str, Any]:
         "search_hybrid_ms": ms(hybrid),
         "search_dense_ms": ms(dense),
         "hit": hit,
-        "rss_mb": round(rss_mb(), 1),
+        "rss_mb": status_mb("VmRSS"),
         "rss_anon_mb": status_mb("RssAnon"),
         "rss_file_mb": status_mb("RssFile"),
         "maxrss_mb": round(maxrss_mb(), 1),
