@@ -51,6 +51,10 @@ class Passage:
     citation: str
     score: float
     highlight: str
+    page: int | None = None
+    """The page the paragraph starts on, for documents with pages (PDF)."""
+    url: str | None = None
+    """The web address of a document fetched from a URL (cite by linking to it)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -292,6 +296,8 @@ class Assistant:
                 citation=h.passage["citation"],
                 score=round(float(h.score), 4),
                 highlight=h.highlight,
+                page=h.passage.get("page"),
+                url=h.passage.get("url"),
             )
             for h in hits
         ]

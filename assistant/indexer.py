@@ -53,9 +53,10 @@ EMBED_CHUNK = 128
 """Texts per progress step: about 5-10 s of embedding, so a bar moves while staying cheap."""
 
 
-def citation_for(title: str, paragraph: int, section: str | None) -> str:
-    """``日米韓共同声明 ¶7 (北朝鮮の脅威への対処)``; without a section, ``Title ¶N``."""
-    base = f"{title} ¶{paragraph}"
+def citation_for(title: str, paragraph: int, section: str | None, page: int | None = None) -> str:
+    """``日米韓共同声明 ¶7 (北朝鮮の脅威への対処)``; without a section, ``Title ¶N``; for a
+    document with pages (PDF), ``Title ¶7, p. 2 (section)``."""
+    base = f"{title} ¶{paragraph}" + (f", p. {page}" if page is not None else "")
     return f"{base} ({section})" if section else base
 
 
@@ -79,13 +80,19 @@ def passages_from(documents: list[Document]) -> list[dict[str, Any]]:
                     "source": document.source,
                     "section": paragraph.section,
                     "paragraph": paragraph.number,
-                    "citation": citation_for(document.title, paragraph.number, paragraph.section),
+                    "citation": citation_for(
+                        document.title, paragraph.number, paragraph.section, paragraph.page
+                    ),
                     "text": paragraph.text,
                     "sentences": [[s.start, s.end] for s in paragraph.sentences],
                     "first_line": paragraph.first_line,
                     "last_line": paragraph.last_line,
+                    "page": paragraph.page,
+                    "url": document.url,
                 }
             )
+            if paragraph.code:
+                passages[-1]["code"] = True
     for passage in passages:
         passage["hash"] = content_hash(passage_embedding_text(passage))
     return passages
@@ -283,7 +290,9 @@ def build_from_documents(
     stored = StoredIndex(
         manifest=manifest,
         passages=passages,
-        documents=[{"source": d.source, "title": d.title, "text": d.text} for d in documents],
+        documents=[
+            {"source": d.source, "title": d.title, "text": d.text, "url": d.url} for d in documents
+        ],
         faiss_index=make_faiss_index(passage_vectors),
         sentence_vectors=sentence_vectors,
         lexical=LexicalIndex([passage_embedding_text(p) for p in passages]),
