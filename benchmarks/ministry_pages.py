@@ -47,7 +47,7 @@ CHROME = {
         "print": "인쇄하기",
         "top": "맨 위로",
         "back": "목록",
-        "related": ["관련 정보", "한미일 협력", "북미국 소개"],
+        "related": ["관련 정보", "한미일 정상회의 자료실", "북미국 소개"],
         "footer": ["개인정보처리방침", "저작권 보호정책", "이메일무단수집거부"],
         "copyright": "Copyright © Ministry of Foreign Affairs, Republic of Korea",
     },

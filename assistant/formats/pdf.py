@@ -151,7 +151,8 @@ def _furniture(pages: list[list[_Line]], heights: list[float]) -> set[int]:
 
 def join_wrapped(lines: list[str]) -> str:
     """Join the lines of one paragraph: Japanese without a space, others with one; a word
-    hyphenated at a line end is mended ("coop-" + "eration" -> "cooperation")."""
+    hyphenated at a line end is mended ("coop-" + "eration" -> "cooperation"), while a hyphen
+    before a capital is part of the name ("Japan-" + "U.S." -> "Japan-U.S.")."""
     out = ""
     for raw in lines:
         line = raw.strip()
@@ -160,7 +161,7 @@ def join_wrapped(lines: list[str]) -> str:
         hyphenated = out.endswith("-") and len(out) > 1 and out[-2].isalpha()
         if out and (out[-1] in _SOFT_HYPHENS or (hyphenated and line[0].islower())):
             out = out[:-1] + line
-        elif out and not (is_cjk(out[-1]) or is_cjk(line[0])):
+        elif out and not (is_cjk(out[-1]) or is_cjk(line[0]) or hyphenated):
             out += " " + line
         else:
             out += line
