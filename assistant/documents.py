@@ -292,7 +292,7 @@ def read_document(
     try:
         extracted = read_format(suffix, data)
     except UnreadableFile as exc:
-        log.warning("skipped %s: %s", path, exc)
+        log.warning("skipped %s: %s", source if source.startswith("http") else path, exc)
         return None, state
     state = FileState(state.file, state.size, state.mtime_ns, hashlib.sha256(data).hexdigest())
     return document_from_blocks(extracted, source), state
