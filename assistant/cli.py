@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allow-upload",
         action="store_true",
-        help="let visitors add .txt/.md documents to the index",
+        help="let visitors add .txt/.md/.html/.pdf/.docx documents to the index",
     )
     return parser
 

@@ -269,3 +269,28 @@ def test_a_folder_of_only_bad_files_says_what_is_readable(tmp_path):
     (tmp_path / "locked.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     with pytest.raises(CorpusError, match=r"\.html, \.pdf, \.docx"):
         read_corpus([tmp_path])
+
+
+# -- the web chat: uploads and the source view -----------------------------------------------
+
+
+def test_uploads_take_the_same_formats_and_the_source_view_shows_pages(tmp_path):
+    from ui import render
+    from ui.app import UploadError, safe_upload_name
+
+    for name in ("statement.pdf", "page.html", "memo.docx", "notes.txt"):
+        assert safe_upload_name(name) == name
+    with pytest.raises(UploadError, match=r"\.pdf, \.docx"):
+        safe_upload_name("sheet.xlsx")
+
+    (tmp_path / "statement.pdf").write_bytes(_small_pdf())
+    passages = passages_from([read_document(tmp_path / "statement.pdf")[0]])
+    assert passages[0]["page"] == 1 and passages[0]["citation"].endswith("¶1, p. 1")
+    html = render.source_html("statement", "statement.pdf", passages, 1, None)
+    assert "¶1, p. 1" in html
+    card = render.passage_card({**passages[0], "score": 0.9, "url": None}, 1, True, passages)
+    assert "¶1, p. 1" in card
+
+    page = read_document(FIXTURES / "mdbook.html")[0]
+    code_html = render.source_html("guide", "mdbook.html", passages_from([page]), 1, None)
+    assert '<code class="src-code">assistant build corpus/ --index index/' in code_html

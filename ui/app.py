@@ -34,7 +34,7 @@ EXAMPLES = (
     "What did the ministers say about the wildfires?",
     "청년 리더십 서밋은 언제 열립니까?",
 )
-UPLOAD_SUFFIXES = (".txt", ".md")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_NAME = 120
 UPLOADS_FOLDER = "uploads"
@@ -146,7 +146,7 @@ def safe_upload_name(name: str) -> str:
     if any(ch < " " or ch in '<>:"|?*\x7f' for ch in base):
         raise UploadError(f"refused file name {base!r}: it contains characters files cannot have")
     if Path(base).suffix.lower() not in UPLOAD_SUFFIXES:
-        raise UploadError(f"refused {base!r}: only {' and '.join(UPLOAD_SUFFIXES)} files")
+        raise UploadError(f"refused {base!r}: only {', '.join(UPLOAD_SUFFIXES)} files")
     return base
 
 
@@ -319,7 +319,7 @@ def create_app(assistant: Assistant, allow_upload: bool = False) -> gr.Blocks:
         if allow_upload:
             with gr.Accordion("Add documents", open=False, elem_id="upload-panel"):
                 gr.Markdown(
-                    f"Add .txt or .md files (up to "
+                    f"Add .txt, .md, .html, .pdf or .docx files (up to "
                     f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB each) to the documents."
                 )
                 files = gr.File(
