@@ -1,0 +1,225 @@
+"""Extraction benchmark: which HTML extractor keeps the statement and drops the page chrome,
+how fast HTML and PDF are read (embedding excluded), and whether saved pages answer as well
+as the same text given as .txt.
+
+Run from the repository root with the project's interpreter::
+
+    .venv/bin/python benchmarks/extraction.py              # extractors and speed (~30 s)
+    .venv/bin/python benchmarks/extraction.py --quality    # + build both corpora, compare hit@1
+
+Pages: the HTML fixtures of tests/fixtures/html and, when ../shared/eval/archive is there, its
+20 ja/en/ko statements wrapped in ministry-like pages (benchmarks/ministry_pages.py). PDFs: the
+same statements printed by headless Chromium. readability-lxml is measured when installed
+(``pip install readability-lxml``); it is not a dependency of the assistant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path[:0] = [str(REPO), str(HERE), str(REPO / "tests")]
+
+from ministry_pages import boilerplate, language_of, statement_blocks, wrap_archive  # noqa: E402
+
+FIXTURES = REPO / "tests" / "fixtures" / "html"
+ARCHIVE = REPO.parent / "shared" / "eval" / "archive"
+MIN_SECONDS = 3.0
+"""Each speed is timed over repeated passes for at least this long (one pass is too short)."""
+
+
+# -- pages with known content ------------------------------------------------------------------
+
+
+def labelled_pages(workdir: Path) -> list[dict[str, Any]]:
+    """Pages with the paragraphs they must keep and the chrome they must drop."""
+    expected = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
+    pages = [
+        {"name": name, "path": FIXTURES / name, "keep": e["paragraphs"], "drop": e["boilerplate"]}
+        for name, e in sorted(expected.items())
+    ]
+    if ARCHIVE.is_dir():
+        headings = json.loads((ARCHIVE / "headings.json").read_text(encoding="utf-8"))
+        for page in wrap_archive(ARCHIVE / "docs", headings, workdir / "archive-html"):
+            source = ARCHIVE / "docs" / (page.stem + ".txt")
+            _, blocks = statement_blocks(source, headings.get(source.name, []))
+            pages.append(
+                {
+                    "name": page.name,
+                    "path": page,
+                    "keep": [t for kind, t in blocks if kind == "text"],
+                    "drop": boilerplate(language_of(source)),
+                }
+            )
+    return pages
+
+
+def trafilatura_paragraphs(data: bytes) -> list[str]:
+    from assistant.formats.html import read_html
+
+    return [b.text for b in read_html(data).blocks if b.kind != "heading"]
+
+
+def readability_paragraphs(data: bytes) -> list[str]:
+    """readability-lxml's article, split into the same blocks (p, li, dd, blockquote, pre)."""
+    import lxml.html
+    from readability import Document
+
+    from assistant.formats.html import decode_html
+
+    summary = Document(decode_html(data) or "").summary(html_partial=True)
+    tree = lxml.html.fragment_fromstring(summary, create_parent="div")
+    texts = []
+    for element in tree.iter("p", "li", "dd", "blockquote", "pre"):
+        text = " ".join(element.text_content().split())
+        if text:
+            texts.append(text)
+    return texts
+
+
+def score(extract: Callable[[bytes], list[str]], pages: list[dict[str, Any]]) -> dict[str, Any]:
+    """Paragraph recall (kept paragraphs found whole), chrome leaked, extra paragraphs, speed."""
+    kept = total_keep = leaked = total_drop = extra = 0
+    seconds = []
+    for page in pages:
+        data = page["path"].read_bytes()
+        started = time.perf_counter()
+        try:
+            texts = extract(data)
+        except Exception:
+            texts = []
+        seconds.append(time.perf_counter() - started)
+        joined = "\n".join(texts)
+        kept += sum(any(k in t for t in texts) for k in page["keep"])
+        total_keep += len(page["keep"])
+        leaked += sum(d in joined for d in page["drop"])
+        total_drop += len(page["drop"])
+        extra += sum(not any(k in t for k in page["keep"]) for t in texts)
+    return {
+        "paragraph_recall": round(kept / total_keep, 3),
+        "chrome_leaked": round(leaked / total_drop, 3),
+        "extra_paragraphs": extra,
+        "ms_per_page": round(1000 * statistics.mean(seconds), 2),
+        "pages": len(pages),
+    }
+
+
+# -- speed -------------------------------------------------------------------------------------
+
+
+def pages_per_second(paths: list[Path], pages_in: Callable[[Path], int]) -> float:
+    """read_document over ``paths`` repeatedly for MIN_SECONDS; pages read per second."""
+    from assistant.documents import read_document
+
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < MIN_SECONDS:
+        for path in paths:
+            document, _ = read_document(path)
+            assert document is not None, path
+            count += pages_in(path)
+    return count / (time.perf_counter() - started)
+
+
+def pdf_pages(path: Path) -> int:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(path)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def printed_pdfs(pages: list[Path], folder: Path) -> list[Path]:
+    from fixtures.printing import chromium, print_to_pdf
+
+    if chromium() is None:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    return [print_to_pdf(page, folder / (page.stem + ".pdf")) for page in pages]
+
+
+# -- quality: saved pages against the same text as .txt ----------------------------------------
+
+
+def doc_hit_at_1(index: Path, questions: Path) -> dict[str, Any]:
+    """hit@1 of the rows that name a document: the top passage is from that document (any
+    suffix), has that paragraph number and holds the expected phrase (or matches an ``alt``)."""
+    from assistant import Assistant
+
+    assistant = Assistant.load(index)
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if r.get("doc")]
+    per_lang: dict[str, list[int]] = {}
+    for row in rows:
+        top = assistant.ask(row["question"], k=1).passages[0]
+        stem = Path(top.source).stem
+        targets = [row, *row.get("alt", [])]
+        hit = any(
+            stem == Path(t["doc"]).stem
+            and top.paragraph == t["paragraph"]
+            and t.get("expect", row["expect"]) in top.text
+            for t in targets
+        )
+        per_lang.setdefault(row["lang"], []).append(int(hit))
+        per_lang.setdefault("overall", []).append(int(hit))
+    return {lang: round(sum(h) / len(h), 3) for lang, h in sorted(per_lang.items())}
+
+
+def quality(workdir: Path) -> dict[str, Any]:
+    from assistant import build_index
+
+    headings = json.loads((ARCHIVE / "headings.json").read_text(encoding="utf-8"))
+    html_dir = workdir / "quality-html"
+    wrap_archive(ARCHIVE / "docs", headings, html_dir)
+    results = {}
+    for name, corpus in (("txt", ARCHIVE / "docs"), ("html", html_dir)):
+        index = workdir / f"index-{name}"
+        build_index([corpus], index_dir=index)
+        results[name] = doc_hit_at_1(index, ARCHIVE / "questions.jsonl")
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quality", action="store_true", help="also compare hit@1 txt vs html")
+    parser.add_argument("--json", type=Path, help="write the results here too")
+    args = parser.parse_args()
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="extraction-") as tmp:
+        workdir = Path(tmp)
+        pages = labelled_pages(workdir)
+        results["extractors"] = {"trafilatura": score(trafilatura_paragraphs, pages)}
+        try:
+            import readability  # noqa: F401
+
+            results["extractors"]["readability-lxml"] = score(readability_paragraphs, pages)
+        except ImportError:
+            results["extractors"]["readability-lxml"] = "not installed"
+        html_paths = [p["path"] for p in pages]
+        results["html_pages_per_s"] = round(pages_per_second(html_paths, lambda _: 1), 1)
+        pdfs = printed_pdfs([p for p in html_paths if p.parent.name == "archive-html"], workdir)
+        if pdfs:
+            counts = {p: pdf_pages(p) for p in pdfs}
+            results["pdf_files"] = len(pdfs)
+            results["pdf_pages"] = sum(counts.values())
+            results["pdf_pages_per_s"] = round(pages_per_second(pdfs, counts.__getitem__), 1)
+        if args.quality:
+            results["doc_hit@1"] = quality(workdir)
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
