@@ -17,7 +17,10 @@ from assistant import (
 )
 from assistant.api import MAX_QUESTION_CHARS
 
-PASSAGE_FIELDS = ["text", "doc", "source", "section", "paragraph", "citation", "score", "highlight"]
+PASSAGE_FIELDS = [
+    *("text", "doc", "source", "section", "paragraph", "citation", "score", "highlight"),
+    *("page", "url"),  # page of a PDF, address of a fetched page (None otherwise)
+]
 
 
 def test_search_returns_five_passages_best_first(seed_assistant):
