@@ -294,3 +294,15 @@ def test_uploads_take_the_same_formats_and_the_source_view_shows_pages(tmp_path)
     page = read_document(FIXTURES / "mdbook.html")[0]
     code_html = render.source_html("guide", "mdbook.html", passages_from([page]), 1, None)
     assert '<code class="src-code">assistant build corpus/ --index index/' in code_html
+
+
+def test_binary_uploads_must_be_what_their_suffix_says(tmp_path):
+    from ui.app import UploadError, save_uploads
+
+    pdf = tmp_path / "statement.pdf"
+    pdf.write_bytes(_small_pdf())
+    assert save_uploads([str(pdf)], tmp_path / "uploads") == ["statement.pdf"]
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"\x89PNG\x00\x00\x00")
+    with pytest.raises(UploadError, match=r"not a \.pdf file"):
+        save_uploads([str(fake)], tmp_path / "uploads")

@@ -35,6 +35,8 @@ EXAMPLES = (
     "청년 리더십 서밋은 언제 열립니까?",
 )
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+UPLOAD_MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
+"""How binary uploads must begin (the other types are text and must hold no NUL bytes)."""
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_NAME = 120
 UPLOADS_FOLDER = "uploads"
@@ -162,7 +164,10 @@ def save_uploads(paths: Sequence[str], uploads_dir: Path) -> list[str]:
                 f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB a file"
             )
         data = Path(path).read_bytes()
-        if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        magic = UPLOAD_MAGIC.get(Path(name).suffix.lower())
+        if magic is not None and not data.startswith(magic):
+            raise UploadError(f"{name} is not a {Path(name).suffix.lower()} file")
+        if magic is None and b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise UploadError(f"{name} does not look like a text file")
         checked.append((name, data))
     uploads_dir.mkdir(parents=True, exist_ok=True)
