@@ -31,6 +31,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(404, "Not Found")
             return
         status, content_type, body, headers = route
+        if headers.get("ETag") and self.headers.get("If-None-Match") == headers["ETag"]:
+            self.server.not_modified += 1  # type: ignore[attr-defined]
+            self.send_response(304)
+            self.end_headers()
+            return
         if headers.get("X-Delay"):
             time.sleep(float(headers["X-Delay"]))
         self.send_response(status)
@@ -54,6 +59,7 @@ def server() -> Iterator[ThreadingHTTPServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     httpd.routes = {}  # type: ignore[attr-defined]
+    httpd.not_modified = 0  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -81,8 +87,38 @@ def test_fetch_keeps_a_snapshot_and_asks_before_fetching_again(server, tmp_path)
     meta = json.loads(first.path.with_suffix(".json").read_text(encoding="utf-8"))
     assert meta["url"] == _url(server, "/page.html") and meta["fetched_at"]
     mtime = first.path.stat().st_mtime_ns
-    second = fetch(_url(server, "/page.html"), tmp_path)  # same bytes: the file is not rewritten
+    second = fetch(_url(server, "/page.html"), tmp_path)  # the server says "not modified"
+    assert server.not_modified == 1
     assert second.sha256 == first.sha256 and first.path.stat().st_mtime_ns == mtime
+    assert second.fetched_at >= first.fetched_at
+    changed = body.replace(b"40 minutes", b"45 minutes")
+    server.routes["/page.html"] = (200, "text/html", changed, {"ETag": '"v2"'})
+    third = fetch(_url(server, "/page.html"), tmp_path)
+    assert third.path == first.path and third.path.read_bytes() == changed
+    assert third.etag == '"v2"' and third.sha256 != first.sha256
+
+
+def test_url_sources_never_make_an_index_stale(tmp_path):
+    from assistant.documents import read_document
+    from assistant.indexer import is_stale, sources_of
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.html").write_bytes((FIXTURES / "mofa_en.html").read_bytes())
+    local, local.state = read_document(folder / "a.html")
+    snapshot = tmp_path / "snapshots" / "0123.html"  # as fetch() keeps a page
+    snapshot.parent.mkdir()
+    snapshot.write_bytes((FIXTURES / "mofa_ko.html").read_bytes())
+    page, page.state = read_document(snapshot, source="http://127.0.0.1:9/ko.html")
+    page.url = "http://127.0.0.1:9/ko.html"
+    manifest = {
+        "inputs": [str(folder), "http://127.0.0.1:9/ko.html"],
+        "sources": sources_of([local, page]),
+        "skipped": [],
+    }
+    assert not is_stale(manifest)
+    (folder / "b.html").write_bytes((FIXTURES / "mdbook.html").read_bytes())
+    assert is_stale(manifest)  # a new local file still does
 
 
 def test_fetch_failures_say_why(server, tmp_path, monkeypatch):
