@@ -20,9 +20,10 @@ import hashlib
 import json
 import logging
 from importlib import resources
-from typing import Any
 
 import numpy as np
+
+from assistant.encoder import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -41,40 +42,48 @@ def _background_texts() -> list[str]:
     return list(json.loads(path.read_text(encoding="utf-8"))["passages"])
 
 
-def _embed_background(model: Any) -> np.ndarray:
-    return model.encode_document(
-        _background_texts(),
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
-
-
-def background_vectors(model: Any, cache_key: str | None = None) -> np.ndarray:
-    """The background bank embedded by ``model`` (kept on disk per model under the model cache,
-    so a cold start does not spend ~0.4 s re-embedding it)."""
+def document_vectors(
+    encoder: Encoder, texts: list[str], cache_key: str | None = None
+) -> np.ndarray:
+    """``texts`` embedded as passages by ``encoder``, kept on disk per model under the model
+    cache (a fixed bank would otherwise cost a cold start ~0.4 s of embedding every time)."""
     from assistant.model import cache_root
 
-    texts = _background_texts()
-    if cache_key:
-        digest = hashlib.sha256(("\n".join(texts) + cache_key).encode()).hexdigest()[:16]
-        path = cache_root() / f"background-{digest}.npy"
-        try:
-            vectors = np.load(path)
-            if vectors.shape[0] == len(texts):
-                return vectors
-        except (OSError, ValueError):
-            pass
-        vectors = _embed_background(model)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, vectors)
-            tmp.replace(path)
-        except OSError as exc:
-            log.debug("cannot cache background vectors: %s", exc)
-        return vectors
-    return _embed_background(model)
+    if not cache_key:
+        return encoder.encode_documents(texts)
+    digest = hashlib.sha256(("\n".join(texts) + cache_key).encode()).hexdigest()[:16]
+    path = cache_root() / f"bank-{digest}.npy"
+    try:
+        vectors = np.load(path)
+        if vectors.shape[0] == len(texts):
+            return vectors
+    except (OSError, ValueError):
+        pass
+    vectors = encoder.encode_documents(texts)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, vectors)
+        tmp.replace(path)
+    except OSError as exc:
+        log.debug("cannot cache bank vectors: %s", exc)
+    return vectors
+
+
+def background_vectors(encoder: Encoder, cache_key: str | None = None) -> np.ndarray:
+    """The background bank of unrelated texts, embedded by ``encoder``."""
+    return document_vectors(encoder, _background_texts(), cache_key)
+
+
+def parallel_bank_vectors(encoder: Encoder, cache_key: str | None = None) -> dict[str, np.ndarray]:
+    """The parallel bank (``parallel_bank.json``) embedded per language: {lang: vectors}."""
+    path = resources.files("assistant") / "parallel_bank.json"
+    bank = json.loads(path.read_text(encoding="utf-8"))
+    languages = bank["languages"]
+    texts = [row[i] for i in range(len(languages)) for row in bank["rows"]]
+    vectors = document_vectors(encoder, texts, cache_key)
+    size = len(bank["rows"])
+    return {lang: vectors[i * size : (i + 1) * size] for i, lang in enumerate(languages)}
 
 
 def is_confident(
