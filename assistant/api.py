@@ -308,7 +308,9 @@ class Assistant:
             raise InputError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         filters = self.check_filters(language, source, date_from, date_to)
         retriever = self._retriever
-        hits, confident = retriever.retrieve(cleaned, k, mode=mode, filters=filters)
+        hits, confident, why_not = retriever.retrieve(cleaned, k, mode=mode, filters=filters)
+        if why_not:
+            notice = f"{notice}; {why_not}" if notice else why_not
         passages = [
             Passage(
                 text=h.passage["text"],

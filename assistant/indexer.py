@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.confidence import null_margin
 from assistant.documents import Corpus, Document, FileState, iter_files, read_corpus
 from assistant.encoder import as_encoder
 from assistant.errors import (
@@ -293,6 +294,12 @@ def build_from_documents(
     }
     manifest = new_manifest(info.to_dict(), sources_of(documents), inputs, counts, seconds)
     manifest["skipped"] = [state.to_dict() for state in skipped or []]
+    manifest["null_margin"] = null_margin(
+        as_encoder(model),
+        passage_vectors,
+        sentence_vectors,
+        cache_key=f"{info.name}:{info.probe_checksum}",
+    )
     if progress:
         progress("indexing", 0, 1)
     stored = StoredIndex(

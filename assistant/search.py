@@ -14,8 +14,14 @@ from typing import Any
 import numpy as np
 
 from assistant import scoring
-from assistant.confidence import background_vectors, is_confident, parallel_bank_vectors
+from assistant.confidence import (
+    REFERENCE_NULL_MARGIN,
+    background_vectors,
+    is_confident,
+    parallel_bank_vectors,
+)
 from assistant.encoder import Encoder, as_encoder
+from assistant.key_terms import missing_terms, not_found_notice
 from assistant.metadata import question_months, question_years
 from assistant.store import StoredIndex
 
@@ -73,7 +79,11 @@ class Retriever:
         self.sentence_lexical = stored.sentence_lexical
         self.background = background_vectors(self.encoder, model_key)
         self.language_bank = parallel_bank_vectors(self.encoder, model_key)
+        self.corpus_null = float(stored.manifest.get("null_margin", REFERENCE_NULL_MARGIN))
         self.languages = [p.get("lang") or "und" for p in passages]
+        documents = stored.documents
+        self.corpus_text = "\n".join(f"{d['title']}\n{d['text']}" for d in documents)
+        self.latin_only = bool(documents) and all(d.get("lang") == "en" for d in documents)
         import faiss
 
         # One question is one small search: measured at 100k passages, an exact scan took
@@ -127,11 +137,12 @@ class Retriever:
 
     def retrieve(
         self, question: str, k: int, mode: str = "hybrid", filters: Filters | None = None
-    ) -> tuple[list[Hit], bool]:
-        """The k best passages for ``question`` and whether the corpus answers it."""
+    ) -> tuple[list[Hit], bool, str | None]:
+        """The k best passages for ``question``, whether the corpus answers it, and why not
+        (a notice naming the key terms the documents never mention), if that is why."""
         allowed = self.allowed(filters or Filters())
         if not self.stored.passages or (allowed is not None and not allowed.size):
-            return [], False
+            return [], False, None
         query = self.encode_query(question)
         tokens = self.lexical.query_tokens(question)
         coverage = self.lexical.coverage(tokens)
@@ -174,5 +185,10 @@ class Retriever:
             else:
                 highlight = p["text"]
             hits.append(Hit(p, float(ranking[position]), highlight))
-        confident, _ = is_confident(float(dense.max()), query[0], self.background, coverage)
-        return hits, confident
+        confident, _ = is_confident(
+            float(dense.max()), query[0], self.background, coverage, self.corpus_null
+        )
+        missing = missing_terms(question, self.corpus_text, self.latin_only)
+        if missing:
+            return hits, False, not_found_notice(missing)
+        return hits, confident, None
