@@ -55,19 +55,25 @@ _PATTERNS = [
     ),
     # 2025年4月3日, 2025년 4월 3일, 2025年4月
     ("cjk", re.compile(r"(?<!\d)(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월](?:\s*(\d{1,2})\s*[日일])?")),
+    # 3 April 2025 (before "April 2025", which would read it without its day)
+    ("dmy", re.compile(rf"(?<!\d)(\d{{1,2}})\s+({_MONTH})\.?,?\s+(\d{{4}})(?!\d)", re.I)),
     # April 3, 2025 / April 2025 / Apr. 3 2025
     (
         "mdy",
-        re.compile(rf"\b({_MONTH})\.?\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}})\b", re.I),
+        re.compile(
+            rf"(?<![A-Za-z])({_MONTH})\.?\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}})(?!\d)",
+            re.I,
+        ),
     ),
-    # 3 April 2025
-    ("dmy", re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\.?,?\s+(\d{{4}})\b", re.I)),
     # 2025-04-03, 2025/4/3, 2025.4.3
     ("iso", re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")),
 ]
 _MONTH_DAY = [
     re.compile(r"(?<![\d年년])(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]"),
-    re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})", re.I),
+    re.compile(
+        rf"(?<![A-Za-z])({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?![\d])(?!,?\s+\d{{4}})",
+        re.I,
+    ),
 ]
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
@@ -100,8 +106,11 @@ def find_dates(text: str) -> list[DateMention]:
     """Every full date (year and month, maybe a day) in ``text``, in order of position."""
     text = unicodedata.normalize("NFKC", text)
     found: dict[int, DateMention] = {}
+    taken: list[tuple[int, int]] = []  # a date read by one pattern is not read again
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(text):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
             if kind == "era":
                 offset = _ERAS[match[1]]
                 year = offset + (1 if match[2] == "元" else int(match[2]))
@@ -115,6 +124,7 @@ def find_dates(text: str) -> list[DateMention]:
             day_number = int(day) if day else None
             if _valid(year, month, day_number):
                 found.setdefault(match.start(), DateMention(match.start(), year, month, day_number))
+                taken.append(match.span())
     return sorted(found.values(), key=lambda m: m.position)
 
 

@@ -3,7 +3,8 @@
 For a question q and candidate passages p (cosines of normalised e5 vectors)::
 
     dense(p)    = max(cos(q, p), max over sentences s of p of cos(q, s))
-    language(p) = mean over a parallel bank B_L of cos(q, b), L = language of p
+    language(p) = mean cos(q, b) over a parallel bank B_L, L = language of p,
+                  less its mean over all the bank's languages
     lexical(p)  = BM25(q, p) / max BM25(q, .)                       (0..1)
     date(p)     = +1 the question's month is one p's document is about, -1 it is not, 0 unknown
     score(p)    = dense(p) - language(p)
@@ -83,9 +84,9 @@ def passage_scores(
     """The score of every candidate (see the module docstring); higher is better.
 
     >>> e = Evidence(np.array([0.80, 0.82]), np.array([0.85, 0.70]), np.array([1.0, 0.0]),
-    ...              np.array([0.70, 0.74]), np.array([0.0, 0.0]))
+    ...              np.array([0.02, -0.02]), np.array([0.0, 1.0]))
     >>> passage_scores(e, coverage=1.0).round(3).tolist()
-    [0.2, 0.08]
+    [0.88, 0.87]
     """
     return (
         dense_scores(evidence)
@@ -104,13 +105,22 @@ def normalised(scores: np.ndarray) -> np.ndarray:
 def language_offsets(
     query: np.ndarray, bank: dict[str, np.ndarray], passage_languages: Sequence[str]
 ) -> np.ndarray:
-    """For each passage, the question's mean cosine to the parallel bank in the passage's
-    language (the mean over all bank languages for a language the bank lacks)."""
+    """For each passage, how much closer the question is to the parallel bank in the passage's
+    language than to the bank as a whole (0 for a language the bank lacks). Centred so that
+    scores stay on the cosine scale people see (0.8-0.9 for a good answer).
+
+    >>> bank = {"en": np.array([[1.0, 0.0]]), "ko": np.array([[0.6, 0.8]])}
+    >>> offsets = language_offsets(np.array([0.6, 0.8]), bank, ["en", "ko", "fr"])
+    >>> [round(float(x), 2) for x in offsets]
+    [-0.2, 0.2, 0.0]
+    """
     if not bank:
         return np.zeros(len(passage_languages), dtype=np.float32)
     means = {lang: float((vectors @ query).mean()) for lang, vectors in bank.items()}
     neutral = float(np.mean(list(means.values())))
-    return np.array([means.get(lang, neutral) for lang in passage_languages], dtype=np.float32)
+    return np.array(
+        [means.get(lang, neutral) - neutral for lang in passage_languages], dtype=np.float32
+    )
 
 
 def date_evidence(
