@@ -18,8 +18,18 @@ from assistant import (
 from assistant.api import MAX_QUESTION_CHARS
 
 PASSAGE_FIELDS = [
-    *("text", "doc", "source", "section", "paragraph", "citation", "score", "highlight"),
-    *("page", "url"),  # page of a PDF, address of a fetched page (None otherwise)
+    "text",
+    "doc",
+    "source",
+    "section",
+    "paragraph",
+    "citation",
+    "score",
+    "highlight",
+    "lang",
+    "date",
+    "page",  # of a PDF (None otherwise)
+    "url",  # of a fetched page (None otherwise)
 ]
 
 
@@ -47,7 +57,7 @@ def test_ask_returns_an_answer(seed_assistant):
     assert top.source.endswith("000_2daad77d3c406492.txt")
     assert isinstance(top.score, float) and isinstance(top.paragraph, int)
     assert "山火事" in top.highlight and top.highlight in top.text
-    assert set(answer.to_dict()) == {"question", "confident", "passages"}
+    assert set(answer.to_dict()) == {"question", "confident", "notice", "passages"}
     assert list(answer.to_dict()["passages"][0]) == PASSAGE_FIELDS
 
 

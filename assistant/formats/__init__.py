@@ -51,7 +51,7 @@ def document_from_blocks(extracted: Extracted, source: str):
     ``Document.text`` is the blocks joined by blank lines, and each paragraph's
     ``first_line``/``last_line`` point into it, as they do for text files.
     """
-    from assistant.documents import Document, Paragraph
+    from assistant.documents import Document, Paragraph, annotate
 
     blocks = [b for b in extracted.blocks if b.text.strip()]
     title = extracted.title
@@ -85,7 +85,7 @@ def document_from_blocks(extracted: Extracted, source: str):
                 code=block.kind == "code",
             )
         )
-    return Document(
+    document = Document(
         title=title or Path(source).stem,
         source=source,
         text="\n\n".join(pieces) + "\n",
@@ -93,6 +93,7 @@ def document_from_blocks(extracted: Extracted, source: str):
         lang=extracted.lang,
         date=extracted.date,
     )
+    return annotate(document)  # language and date from the text where the format gave none
 
 
 def read_format(suffix: str, data: bytes) -> Extracted:
