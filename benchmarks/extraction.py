@@ -186,17 +186,51 @@ def doc_hit_at_1(index: Path, questions: Path) -> dict[str, Any]:
     } | {"questions": len(rows)}
 
 
+def renamed_questions(questions: Path, suffix: str, out: Path) -> Path:
+    """The archive questions with their document names given ``suffix`` (``.html``), so that
+    ``assistant eval`` grades the saved pages exactly as it grades the .txt files."""
+
+    def rename(target: dict[str, Any]) -> dict[str, Any]:
+        if target.get("doc"):
+            target["doc"] = str(Path(target["doc"]).with_suffix(suffix))
+        for alt in target.get("alt") or []:
+            rename(alt)
+        return target
+
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines()]
+    out.write_text(
+        "".join(json.dumps(rename(r), ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    return out
+
+
 def quality(workdir: Path) -> dict[str, Any]:
-    from assistant import build_index
+    """Build the archive as .txt and as saved pages; grade both with ``assistant eval``'s own
+    evaluate() on the same questions, plus hit@1 with paragraph numbers (doc_hit_at_1)."""
+    from assistant import Assistant, build_index
+    from assistant.evaluate import evaluate, read_questions
 
     headings = json.loads((ARCHIVE / "headings.json").read_text(encoding="utf-8"))
     html_dir = workdir / "quality-html"
     wrap_archive(ARCHIVE / "docs", headings, html_dir)
+    questions = ARCHIVE / "questions.jsonl"
     results = {}
-    for name, corpus in (("txt", ARCHIVE / "docs"), ("html", html_dir)):
+    for name, corpus, rows in (
+        ("txt", ARCHIVE / "docs", questions),
+        ("html", html_dir, renamed_questions(questions, ".html", workdir / "q-html.jsonl")),
+    ):
         index = workdir / f"index-{name}"
-        build_index([corpus], index_dir=index)
-        results[name] = doc_hit_at_1(index, ARCHIVE / "questions.jsonl")
+        report = build_index([corpus], index_dir=index)
+        summary = evaluate(Assistant.load(index), read_questions(rows), k=3)
+        results[name] = {
+            "passages": report.passages,
+            "eval": {
+                bucket: {m: summary[bucket].get(m) for m in ("n", "hit@1", "hit@3", "mrr")}
+                for bucket in summary
+                if isinstance(summary[bucket], dict) and "hit@1" in summary[bucket]
+            },
+            "with_paragraph_numbers": doc_hit_at_1(index, rows),
+        }
     return results
 
 
