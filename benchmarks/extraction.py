@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -239,7 +240,7 @@ def main() -> int:
     parser.add_argument("--quality", action="store_true", help="also compare hit@1 txt vs html")
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"load_average_before": os.getloadavg()[0], "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="extraction-") as tmp:
         workdir = Path(tmp)
         pages = labelled_pages(workdir)
@@ -258,6 +259,7 @@ def main() -> int:
             results["pdf_files"] = len(pdfs)
             results["pdf_pages"] = sum(counts.values())
             results["pdf_pages_per_s"] = round(pages_per_second(pdfs, counts.__getitem__), 1)
+        results["load_average_after_speed"] = os.getloadavg()[0]  # the machine is shared
         if args.quality:
             results["doc_hit@1"] = quality(workdir)
     print(json.dumps(results, ensure_ascii=False, indent=2))
