@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import IndexMismatchError, IndexNotFoundError, InputError, ModelError
 
 if TYPE_CHECKING:
-    from assistant.search import Filters
+    from assistant.search import Filters, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -236,10 +236,13 @@ class Assistant:
             report = indexer.build(inputs, path, st, info, progress=print_progress, wait=None)
             print(report.summary(), file=sys.stderr)
             stored = load_index(path)
-        return cls._open(path, st, info, stored)
+        return cls.open_with(path, st, info, stored)
 
     @classmethod
-    def _open(cls, path: Path, st: Any, info: Any, stored: Any = None) -> Assistant:
+    def open_with(cls, path: Path, st: Any, info: Any, stored: Any = None) -> Assistant:
+        """Open the index at ``path`` with a model already loaded (``load_model``): for a
+        process that holds one model for several indexes, as tests and benchmarks do.
+        Raises IndexMismatchError when the index was built with another model."""
         from assistant.search import Retriever
         from assistant.store import load_index
 
@@ -274,7 +277,7 @@ class Assistant:
         generation = live_generation(self.index_dir)
         if generation is None or generation == self._retriever.stored.path:
             return False
-        fresh = Assistant._open(self.index_dir, self._model, self.model_info)
+        fresh = Assistant.open_with(self.index_dir, self._model, self.model_info)
         with self._lock:
             self._retriever = fresh._retriever
         return True
@@ -369,6 +372,12 @@ class Assistant:
     def document_paragraphs(self, source: str) -> list[dict[str, Any]]:
         """Every paragraph of one indexed document, in order (for a source view)."""
         return [p for p in self._retriever.stored.passages if p["source"] == source]
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retriever answering now (its evidence functions are public for benchmarks and
+        evaluation scripts; a reload swaps it)."""
+        return self._retriever
 
     @property
     def manifest(self) -> dict[str, Any]:
