@@ -229,7 +229,7 @@ class Assistant:
                 ) from exc
             st, info = load_model(None)  # the default index is rebuilt with the default model
         if manifest is None or (
-            build_missing and (indexer.is_stale(manifest) or manifest["model"]["name"] != info.name)
+            build_missing and (indexer.is_stale(manifest) or not info.built(manifest["model"]))
         ):
             inputs = manifest["inputs"] if manifest else [str(default_corpus_dir())]
             print(f"building the index at {path} from {', '.join(inputs)} ...", file=sys.stderr)
@@ -248,7 +248,7 @@ class Assistant:
 
         stored = stored or load_index(path)
         check_model(stored.manifest, info, path)
-        retriever = Retriever(stored, st, model_key=f"{info.name}:{info.probe_checksum}")
+        retriever = Retriever(stored, st, model_key=info.key)
         return cls(path, st, info, retriever)
 
     def add_documents(
@@ -387,13 +387,13 @@ class Assistant:
 def check_model(manifest: dict[str, Any], info: Any, path: Path) -> None:
     """Refuse to query an index with another model than the one it was built with."""
     recorded = manifest.get("model", {})
-    if recorded.get("name") != info.name or recorded.get("dimension") != info.dimension:
+    if not info.built(recorded):
         raise IndexMismatchError(
             f"index at {path} was built with model {recorded.get('name')!r} "
             f"({recorded.get('dimension')} dims), not {info.name!r}; rebuild it with: "
             f"assistant build --model {info.name}"
         )
-    if recorded.get("probe_checksum") != info.probe_checksum:
+    if not info.built(recorded, exactly=True):
         log.warning(
             "model %s computes slightly different vectors than when %s was built", info.name, path
         )
