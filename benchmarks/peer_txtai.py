@@ -10,7 +10,7 @@ Set it up once (torch stays the local CPU 2.13.0 build pinned in ``constraints.t
     /tmp/peer/venv/bin/pip install -c constraints.txt torch==2.13.0
     /tmp/peer/venv/bin/pip install -c constraints.txt txtai sentence-transformers
 
-and run it from the repository root (about a minute on 2 cores; nothing is downloaded)::
+and run it from the repository root (a few minutes on 2 shared cores: each row embeds the 93 paragraphs; nothing is downloaded)::
 
     /tmp/peer/venv/bin/python benchmarks/peer_txtai.py
 
