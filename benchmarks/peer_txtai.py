@@ -10,7 +10,8 @@ Set it up once (torch stays the local CPU 2.13.0 build pinned in ``constraints.t
     /tmp/peer/venv/bin/pip install -c constraints.txt torch==2.13.0
     /tmp/peer/venv/bin/pip install -c constraints.txt txtai sentence-transformers
 
-and run it from the repository root (a few minutes on 2 shared cores: each row embeds the 93 paragraphs; nothing is downloaded)::
+and run it from the repository root (a few minutes on 2 shared cores: each row embeds the 93
+paragraphs; nothing is downloaded)::
 
     /tmp/peer/venv/bin/python benchmarks/peer_txtai.py
 
@@ -124,7 +125,7 @@ def check_split(corpus, questions) -> None:
         sys.exit(f"paragraph split disagrees with questions.jsonl: {bad[:5]}")
 
 
-def build(config: dict, corpus) -> "object":
+def build(config: dict, corpus) -> object:
     from txtai import Embeddings
 
     embeddings = Embeddings(content=True, **config)
@@ -183,7 +184,11 @@ def main() -> None:
     corpus = load_corpus(args.archive, args.seed)
     check_split(corpus, answerable)
 
-    model = {"path": str(args.model), "instructions": INSTRUCTIONS, "vectors": {"dtype": args.dtype}}
+    model = {
+        "path": str(args.model),
+        "instructions": INSTRUCTIONS,
+        "vectors": {"dtype": args.dtype},
+    }
     systems = [
         ("txtai hybrid, same e5 model", {**model, "hybrid": True}),
         ("txtai dense only, same e5 model", {**model, "hybrid": False}),
