@@ -16,11 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp import Client, StdioServerParameters  # the [mcp] extra; setup.sh --test installs it
 from serving import copy_index, python_executable, running_server
-
-pytest.importorskip("mcp", reason="the MCP server is the [mcp] extra (setup.sh --test has it)")
-
-from mcp import Client, StdioServerParameters  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
@@ -266,9 +263,9 @@ def test_stdio_answers_from_a_rebuilt_index_without_restart(stdio, mcp_index, tm
     question = {"question": "ペンギンの観測小屋はいつ開設されましたか", "k": 1}
     before = stdio.call("search_documents", question).structured_content
     assert not before["passages"][0]["source"].endswith("penguins.txt")
+    build = ["-m", "assistant", "build", str(SEED), str(extra), "--index", str(mcp_index)]
     subprocess.run(
-        [python_executable(), "-m", "assistant", "build", str(SEED), str(extra)]
-        + ["--index", str(mcp_index)],
+        [python_executable(), *build],
         cwd=ROOT,
         check=True,
         capture_output=True,
