@@ -416,12 +416,15 @@ def create_server(assistant: Assistant) -> MCPServer:
     return server
 
 
-def http_app_kwargs(assistant: Assistant, path: str = HTTP_PATH) -> dict[str, Any]:
+def http_app_kwargs(
+    assistant: Assistant, host: str = "127.0.0.1", path: str = HTTP_PATH
+) -> dict[str, Any]:
     """FastAPI arguments that add the tools' streamable-HTTP endpoint at ``path`` to another app
     (the web chat passes them to Gradio's ``launch(app_kwargs=...)``): its route, and a lifespan
-    that runs the SDK's session manager."""
+    that runs the SDK's session manager. On a loopback ``host`` the SDK also refuses requests
+    whose Host or Origin header is not local (DNS rebinding protection)."""
     server = create_server(assistant)
-    app = server.streamable_http_app(streamable_http_path=path, stateless_http=True)
+    app = server.streamable_http_app(streamable_http_path=path, stateless_http=True, host=host)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any):

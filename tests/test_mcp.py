@@ -276,6 +276,11 @@ def test_stdio_answers_from_a_rebuilt_index_without_restart(stdio, mcp_index, tm
     assert "皇帝ペンギン" in after["passages"][0]["text"]
     titles = [d["title"] for d in stdio.call("list_documents", {}).structured_content["documents"]]
     assert sorted(titles) == ["南極観測の報告", "日米韓共同声明"]
+    # the document filter: the cyber-theft question asked of the penguin report only
+    only = stdio.call(
+        "search_documents", {"question": CYBER_THEFT_QUESTION, "k": 3, "document": "南極観測の報告"}
+    ).structured_content["passages"]
+    assert [(p["document_title"], p["paragraph"]) for p in only] == [("南極観測の報告", 1)]
 
 
 @pytest.mark.slow

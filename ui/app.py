@@ -407,7 +407,10 @@ def serve(
     if mcp:
         from assistant.mcp_server import HTTP_PATH, http_app_kwargs
 
-        options["app_kwargs"] = {**options.get("app_kwargs", {}), **http_app_kwargs(assistant)}
+        options["app_kwargs"] = {
+            **options.get("app_kwargs", {}),
+            **http_app_kwargs(assistant, host),
+        }
         with demo:
             gr.Markdown(
                 f"For AI assistants: MCP tools (cited search) at `http://{host}:{port}{HTTP_PATH}`"
