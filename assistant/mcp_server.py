@@ -22,7 +22,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from assistant.api import MAX_K, Assistant
+from assistant.api import MAX_K, Assistant, clean_question
 from assistant.errors import AssistantError, InputError
 
 log = logging.getLogger(__name__)
@@ -237,6 +237,7 @@ class CitedSearch:
         language: object = None,
         document: object = None,
     ) -> SearchResult:
+        clean_question(question)  # checked first: its error is the one to see
         k = _whole_number(k, "k", 1, MAX_K)
         self.refresh()
         language = self._check_language(language)
@@ -253,11 +254,8 @@ class CitedSearch:
         for p in answer.passages:
             doc = documents.get(p.source, {})
             lang = getattr(p, "lang", None) or doc.get("lang")
-            if local.get("source") not in (None, p.source) or local.get("language") not in (
-                None,
-                lang,
-            ):
-                continue
+            if not local.items() <= {"source": p.source, "language": lang}.items():
+                continue  # filtered here: this library's ask() does not take the filter
             passages.append(
                 QuotedPassage(
                     citation=p.citation,
@@ -276,7 +274,7 @@ class CitedSearch:
         notices = [answer.notice] if answer.notice else []
         if not answer.confident:
             notices.append(NOT_FOUND_NOTICE)
-        if not passages:
+        if not passages and (language or source):
             notices.append("No passage matches the language or document asked for.")
         return SearchResult(
             question=answer.question,
