@@ -350,3 +350,22 @@ def test_whole_numbers_refuse_anything_else_in_one_line(value):
 
     with pytest.raises(InputError, match=r"^k must be a whole number from 1 to 50, not "):
         _whole_number(value, "k", 1, 50)
+
+
+@pytest.mark.slow
+def test_stdio_without_an_index_exits_2_with_one_line(tmp_path):
+    missing = tmp_path / "no-index"
+    done = subprocess.run(
+        [python_executable(), "-m", "assistant", "mcp", "--index", str(missing)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""  # stdout is the protocol's: nothing else may be written there
+    assert (
+        done.stderr.strip()
+        == f"assistant: error: no index at {missing}; build one with: assistant build"
+    )
