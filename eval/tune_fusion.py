@@ -1,6 +1,6 @@
 """Grid-search the fusion constants of assistant.search on question sets (not a test).
 
-Usage (from the repo root)::
+Usage (from the repo root; the Sudachi comparison needs ``pip install -e '.[tuning]'``)::
 
     .venv/bin/python eval/tune_fusion.py ../shared/eval/dev_questions.jsonl \
         eval/extra_questions.jsonl
