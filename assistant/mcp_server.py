@@ -203,9 +203,9 @@ class CitedSearch:
             "(see list_documents)"
         )
 
-    def _check_language(self, language: object) -> str | None:
-        if language is None:
-            return None
+    def _check_language(self, language: object) -> Any:
+        if language is None or self._library_filters["language"]:
+            return language  # the library checks it against the passages' languages
         known = sorted({d.get("lang") for d in self.assistant.documents if d.get("lang")})
         if not isinstance(language, str) or language.strip().lower() not in known:
             allowed = ", ".join(known) if known else "none (this index records no languages)"

@@ -185,7 +185,7 @@ def test_stdio_search_quotes_paragraph_7_first_with_its_citation(stdio, seed_ass
         ("search_documents", {"question": CYBER_THEFT_QUESTION, "k": "three"}, "whole number"),
         ("search_documents", {"question": 42}, "must be text"),
         ("search_documents", {"question": "x", "document": "nope.txt"}, "unknown document"),
-        ("search_documents", {"question": "x", "language": "xx"}, "unknown language 'xx'"),
+        ("search_documents", {"question": "x", "language": "xx"}, "language 'xx'"),
         ("get_paragraph", {"source": "nope.txt", "paragraph": 1}, "unknown source"),
         ("get_paragraph", {"source": "日米韓共同声明", "paragraph": 99}, "from 1 to 10"),
     ],
@@ -207,8 +207,8 @@ def test_stdio_unknown_document_error_lists_the_documents(stdio, seed_assistant)
 def test_stdio_list_documents_and_get_paragraph_in_context(stdio, seed_assistant):
     documents = stdio.call("list_documents", {}).structured_content["documents"]
     source = seed_assistant.documents[0]["source"]
-    assert [(d["title"], d["source"], d["paragraphs"]) for d in documents] == [
-        ("日米韓共同声明", source, 10)
+    assert [(d["title"], d["source"], d["language"], d["paragraphs"]) for d in documents] == [
+        ("日米韓共同声明", source, "ja", 10)
     ]
 
     result = stdio.call("get_paragraph", {"source": source, "paragraph": 7})
@@ -226,12 +226,18 @@ def test_stdio_list_documents_and_get_paragraph_in_context(stdio, seed_assistant
 
 
 @pytest.mark.slow
-def test_stdio_document_filter_keeps_only_that_document(stdio, seed_assistant):
+def test_stdio_filters_keep_only_that_document_and_language(stdio, seed_assistant):
     source = seed_assistant.documents[0]["source"]
     result = stdio.call(
         "search_documents", {"question": CYBER_THEFT_QUESTION, "k": 2, "document": source}
     )
     assert [p["source"] for p in result.structured_content["passages"]] == [source, source]
+    japanese = stdio.call(
+        "search_documents", {"question": "wildfires", "k": 3, "language": "ja"}
+    ).structured_content["passages"]
+    assert [p["language"] for p in japanese] == ["ja", "ja", "ja"]
+    line = _error_line(stdio.call("search_documents", {"question": "x", "language": "en"}))
+    assert "'en'" in line and "ja" in line  # names the languages the index has
 
 
 @pytest.mark.slow
@@ -288,7 +294,7 @@ def test_stdio_start_to_first_answer_is_quick(mcp_index):
     """Target 3 s on an idle machine; the bound here leaves room for a loaded CI."""
     with stdio_session(mcp_index) as (_, seconds):
         print(f"\nassistant mcp: start to first answer {seconds:.2f} s")
-        assert seconds < 15
+        assert seconds < 30
 
 
 # -- HTTP: assistant serve --mcp -----------------------------------------------------------------
