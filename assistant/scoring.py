@@ -46,6 +46,7 @@ DATE_WEIGHT = 0.04
 0.66, hit@3 0.79, disambiguation 0.79/0.86; 0.05 lifted cross-language hit@3 to 0.60 but lost
 a same-language question (0.88 -> 0.83). Without the term: disambiguation hit@1 0.50."""
 
+
 @dataclass(frozen=True)
 class Evidence:
     """Per-candidate arrays the score is made of (all of one length, candidate order)."""
@@ -73,8 +74,8 @@ def dense_scores(evidence: Evidence) -> np.ndarray:
 def passage_scores(
     evidence: Evidence,
     coverage: float,
-    lexical_weight: float = LEXICAL_WEIGHT,
-    date_weight: float = DATE_WEIGHT,
+    lexical_weight: float | None = None,
+    date_weight: float | None = None,
 ) -> np.ndarray:
     """The score of every candidate (see the module docstring); higher is better.
 
@@ -83,6 +84,8 @@ def passage_scores(
     >>> passage_scores(e, coverage=1.0).round(3).tolist()
     [0.88, 0.87]
     """
+    lexical_weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
+    date_weight = DATE_WEIGHT if date_weight is None else date_weight
     return (
         dense_scores(evidence)
         - evidence.language
