@@ -34,7 +34,9 @@ EXAMPLES = (
     "What did the ministers say about the wildfires?",
     "청년 리더십 서밋은 언제 열립니까?",
 )
-UPLOAD_SUFFIXES = (".txt", ".md")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+UPLOAD_MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
+"""How binary uploads must begin (the other types are text and must hold no NUL bytes)."""
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_NAME = 120
 UPLOADS_FOLDER = "uploads"
@@ -146,7 +148,7 @@ def safe_upload_name(name: str) -> str:
     if any(ch < " " or ch in '<>:"|?*\x7f' for ch in base):
         raise UploadError(f"refused file name {base!r}: it contains characters files cannot have")
     if Path(base).suffix.lower() not in UPLOAD_SUFFIXES:
-        raise UploadError(f"refused {base!r}: only {' and '.join(UPLOAD_SUFFIXES)} files")
+        raise UploadError(f"refused {base!r}: only {', '.join(UPLOAD_SUFFIXES)} files")
     return base
 
 
@@ -162,7 +164,10 @@ def save_uploads(paths: Sequence[str], uploads_dir: Path) -> list[str]:
                 f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB a file"
             )
         data = Path(path).read_bytes()
-        if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        magic = UPLOAD_MAGIC.get(Path(name).suffix.lower())
+        if magic is not None and not data.startswith(magic):
+            raise UploadError(f"{name} is not a {Path(name).suffix.lower()} file")
+        if magic is None and b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise UploadError(f"{name} does not look like a text file")
         checked.append((name, data))
     uploads_dir.mkdir(parents=True, exist_ok=True)
@@ -319,7 +324,7 @@ def create_app(assistant: Assistant, allow_upload: bool = False) -> gr.Blocks:
         if allow_upload:
             with gr.Accordion("Add documents", open=False, elem_id="upload-panel"):
                 gr.Markdown(
-                    f"Add .txt or .md files (up to "
+                    f"Add .txt, .md, .html, .pdf or .docx files (up to "
                     f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB each) to the documents."
                 )
                 files = gr.File(
