@@ -1,0 +1,440 @@
+"""Parallel versions: documents that are translations of one another, aligned by paragraph.
+
+A statement published in Japanese, English and Korean is one statement. At build time this
+module finds such *translation groups* and aligns each pair of versions paragraph by paragraph;
+at question time a hit carries the same paragraph in the other languages, is shown in the
+asker's language when that version exists, and counts once in the top k.
+
+Paragraph vectors compared across languages are made *language-neutral* first: e5 puts every
+text of one language in its own region, so cosines between any two Japanese paragraphs exceed
+those between a Japanese paragraph and its own English translation surprisingly often. The
+parallel bank (the same sentences in each language, ``parallel_bank.json``) measures that
+region: its mean vector per language is subtracted from each paragraph vector of that language,
+and the rest renormalised. Paragraph vectors are the mean of their sentence vectors (which carry
+no title/date header, unlike the indexed passage vectors).
+
+Alignment is a monotonic dynamic programme over the paragraph similarity matrix, allowing
+1-1, 1-2 and 2-1 links and skips (the idea of bertalign, applied to paragraphs): each paragraph
+covered by a link earns the link's similarity, each skipped one earns ``skip``; the alignment
+with the highest total wins, so a link is made only where it beats leaving both unaligned.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date as Date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+SKIP_SIMILARITY = 0.25
+"""What leaving a paragraph unaligned earns in the alignment objective (a link is made when its
+language-neutral similarity beats this). Measured on the archive's gold pairs (see
+eval/alignments.json and tests/test_versions.py): placeholder until measured."""
+
+MERGE_PENALTY = 0.3
+"""What a 1-2 or 2-1 link costs beyond its similarity (measured: placeholder until measured)."""
+
+GROUP_MIN_SCORE = 0.6
+"""Least mean link similarity for two documents to be versions of one another (measured:
+placeholder until measured)."""
+
+GROUP_MIN_COVERAGE = 0.8
+"""Least share of the shorter document's paragraphs that must be linked for two documents to be
+versions (a partial translation covers fewer paragraphs of the longer one, so only the shorter
+one counts)."""
+
+MAX_DATE_GAP_DAYS = 2
+"""Versions released in different capitals can carry dates a day or two apart (a meeting on
+31 May local time is released in Tokyo on 1 June)."""
+
+CANDIDATES_PER_DOCUMENT = 5
+"""Nearest other-language documents (by mean language-neutral vector) considered per document,
+so grouping stays linear in the number of documents."""
+
+SIDECAR_SUFFIX = ".meta.json"
+
+
+# -- vectors ---------------------------------------------------------------------------------
+
+
+def language_means(bank: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Mean parallel-bank vector of each language: where e5 puts "text in this language"."""
+    return {lang: np.asarray(vectors, np.float32).mean(axis=0) for lang, vectors in bank.items()}
+
+
+MIN_DOCUMENTS_FOR_CORPUS_MEAN = 3
+"""A language's mean is taken from the corpus itself once it has this many documents in it (one
+or two documents' mean would be their own content, not their language)."""
+
+
+def corpus_language_means(
+    vectors: np.ndarray,
+    languages: Sequence[str],
+    sources: Sequence[str],
+    bank: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """Each language's mean paragraph vector in this corpus, where it has at least
+    MIN_DOCUMENTS_FOR_CORPUS_MEAN documents, else its parallel bank mean.
+
+    Measured on the archive's gold pairs (tests/test_versions.py): centring on the corpus's own
+    language means separated translations from other paragraphs better than the bank's means
+    (gold links 0.32-0.59 vs. others <= 0.25 after centring on the corpus; with the bank's
+    means gold links went as low as 0.31 while other paragraphs reached 0.45), since it removes
+    the subject every document of the corpus shares along with the language.
+    """
+    means = language_means(bank)
+    vectors = np.asarray(vectors, np.float32)
+    for lang in set(languages):
+        rows = [i for i, value in enumerate(languages) if value == lang]
+        if len({sources[i] for i in rows}) >= MIN_DOCUMENTS_FOR_CORPUS_MEAN:
+            means[lang] = vectors[rows].mean(axis=0)
+    return means
+
+
+def neutral_vectors(
+    vectors: np.ndarray, languages: Sequence[str], means: dict[str, np.ndarray]
+) -> np.ndarray:
+    """``vectors`` less their language's mean bank vector, renormalised (a language the bank
+    lacks loses the mean of all the bank's languages)."""
+    vectors = np.asarray(vectors, np.float32)
+    if not means or not len(vectors):
+        return vectors.copy()
+    overall = np.mean(list(means.values()), axis=0)
+    shifted = vectors - np.stack([means.get(lang, overall) for lang in languages])
+    norms = np.linalg.norm(shifted, axis=1, keepdims=True)
+    return shifted / np.maximum(norms, 1e-9)
+
+
+def paragraph_vectors(
+    sentence_counts: Sequence[int], sentence_vectors: np.ndarray, dimension: int
+) -> np.ndarray:
+    """One vector per paragraph: the normalised mean of its sentences' vectors."""
+    out = np.zeros((len(sentence_counts), dimension), dtype=np.float32)
+    row = 0
+    for i, count in enumerate(sentence_counts):
+        if count:
+            out[i] = np.asarray(sentence_vectors[row : row + count], np.float32).mean(axis=0)
+            row += count
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-9)
+
+
+# -- alignment -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """Paragraphs ``left`` of one version are ``right`` of the other (0-based positions)."""
+
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    score: float
+
+
+def align(
+    similarity: np.ndarray,
+    skip: float = SKIP_SIMILARITY,
+    merged_right: np.ndarray | None = None,
+    merged_left: np.ndarray | None = None,
+    merge_penalty: float = MERGE_PENALTY,
+) -> list[Link]:
+    """The best monotonic alignment of two paragraph sequences.
+
+    ``similarity[i, j]`` compares left paragraph i with right paragraph j; ``merged_right[i, j]``
+    (shape n x m-1) compares left i with right j and j+1 taken together, ``merged_left[i, j]``
+    (n-1 x m) left i and i+1 with right j; without them no merges are made. Every paragraph a
+    link covers earns the link's similarity, every skipped one earns ``skip``, and a merge
+    costs ``merge_penalty`` besides; the total is maximised, so a paragraph with no
+    counterpart better than ``skip`` stays unaligned.
+
+    >>> [(l.left, l.right) for l in align(np.array([[0.9, 0.1], [0.2, 0.3]]))]
+    [((0,), (0,))]
+    """
+    similarity = np.asarray(similarity, dtype=np.float64)
+    n, m = similarity.shape
+    gain = np.full((n + 1, m + 1), -np.inf)
+    move = np.zeros((n + 1, m + 1, 2), dtype=np.int8)  # (paragraphs of left, of right) taken
+    gain[0, 0] = 0.0
+    steps: list[tuple[int, int, np.ndarray | None]] = [
+        (1, 0, None),
+        (0, 1, None),
+        (1, 1, similarity),
+        (1, 2, None if merged_right is None else np.asarray(merged_right, np.float64)),
+        (2, 1, None if merged_left is None else np.asarray(merged_left, np.float64)),
+    ]
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i == 0 and j == 0:
+                continue
+            best, best_move = -np.inf, (0, 0)
+            for di, dj, scores in steps:
+                if i < di or j < dj:
+                    continue
+                if di and dj and scores is None:
+                    continue
+                # a skip earns nothing above the baseline; a link earns (score - skip) for
+                # each paragraph it covers
+                earned = 0.0
+                if di and dj:
+                    earned = (di + dj) * (scores[i - di, j - dj] - skip)
+                    if di + dj > 2:
+                        earned -= merge_penalty
+                total = gain[i - di, j - dj] + earned
+                if total > best:
+                    best, best_move = total, (di, dj)
+            gain[i, j] = best
+            move[i, j] = best_move
+    links = []
+    i, j = n, m
+    while i or j:
+        di, dj = (int(x) for x in move[i, j])
+        if di and dj:
+            table = similarity if (di, dj) == (1, 1) else merged_right if dj == 2 else merged_left
+            score = float(np.asarray(table)[i - di, j - dj])
+            links.append(Link(tuple(range(i - di, i)), tuple(range(j - dj, j)), round(score, 4)))
+        i, j = i - di, j - dj
+    return links[::-1]
+
+
+def merged_similarities(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(merged_right, merged_left) for :func:`align` from paragraph vectors: two neighbouring
+    paragraphs taken together are the normalised sum of their vectors."""
+
+    def pairs(vectors: np.ndarray) -> np.ndarray:
+        if len(vectors) < 2:
+            return np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        summed = vectors[:-1] + vectors[1:]
+        return summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-9)
+
+    return left @ pairs(right).T, pairs(left) @ right.T
+
+
+def align_vectors(
+    left: np.ndarray,
+    right: np.ndarray,
+    skip: float = SKIP_SIMILARITY,
+    merge_penalty: float = MERGE_PENALTY,
+) -> list[Link]:
+    """Align two documents given their (language-neutral) paragraph vectors."""
+    merged_right, merged_left = merged_similarities(left, right)
+    return align(left @ right.T, skip, merged_right, merged_left, merge_penalty)
+
+
+# -- grouping --------------------------------------------------------------------------------
+
+
+def dates_compatible(first: str | None, second: str | None) -> bool:
+    """Whether two documents' dates allow them to be versions: either is unknown, or they lie
+    at most MAX_DATE_GAP_DAYS apart (month-only dates: the same month)."""
+    if not first or not second:
+        return True
+    if len(first) < 10 or len(second) < 10:
+        return first[:7] == second[:7]
+    try:
+        gap = abs((Date.fromisoformat(first[:10]) - Date.fromisoformat(second[:10])).days)
+    except ValueError:
+        return True
+    return gap <= MAX_DATE_GAP_DAYS
+
+
+def are_versions(links: Sequence[Link], left_size: int, right_size: int) -> bool:
+    """Whether an alignment says two documents are versions of one text: the shorter one is
+    (nearly) all linked, and the links are close on average."""
+    if not links:
+        return False
+    shorter = min(left_size, right_size)
+    covered_left = sum(len(link.left) for link in links)
+    covered_right = sum(len(link.right) for link in links)
+    covered = covered_left if left_size <= right_size else covered_right
+    mean_score = float(np.mean([link.score for link in links]))
+    return covered >= GROUP_MIN_COVERAGE * shorter and mean_score >= GROUP_MIN_SCORE
+
+
+def sidecar_path(source: str) -> Path | None:
+    """The ``name.meta.json`` beside a file (``name.txt.meta.json`` is accepted too)."""
+    path = Path(source)
+    for candidate in (path.with_name(path.stem + SIDECAR_SUFFIX), Path(source + SIDECAR_SUFFIX)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def declared_links(sources: Sequence[str]) -> list[tuple[str, str]]:
+    """Pairs of sources declared versions of one another by sidecars: ``{"group": name}``
+    (every file naming the same group) and ``{"translation-of": "other-file.txt"}`` (a path
+    relative to the sidecar's folder). A sidecar that cannot be read is logged and ignored."""
+    by_file = {str(Path(s).resolve()): s for s in sources}
+    groups: dict[str, list[str]] = {}
+    pairs = []
+    for source in sources:
+        sidecar = sidecar_path(source)
+        if sidecar is None:
+            continue
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("ignored %s: %s", sidecar, exc)
+            continue
+        if not isinstance(meta, dict):
+            log.warning("ignored %s: not a JSON object", sidecar)
+            continue
+        if isinstance(meta.get("group"), str) and meta["group"]:
+            groups.setdefault(meta["group"], []).append(source)
+        other = meta.get("translation-of")
+        if isinstance(other, str) and other:
+            target = by_file.get(str((sidecar.parent / other).resolve()))
+            if target is None:
+                log.warning("%s: translation-of %r is not among the indexed files", sidecar, other)
+            else:
+                pairs.append((source, target))
+    for members in groups.values():
+        pairs.extend((members[0], other) for other in members[1:])
+    return pairs
+
+
+def _components(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+    parent = {node: node for node in nodes}
+
+    def root(node: str) -> str:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in edges:
+        parent[root(a)] = root(b)
+    members: dict[str, list[str]] = {}
+    for node in parent:
+        members.setdefault(root(node), []).append(node)
+    return [sorted(group) for group in members.values() if len(group) > 1]
+
+
+@dataclass
+class VersionDocument:
+    """What grouping needs of one indexed document."""
+
+    source: str
+    lang: str | None
+    date: str | None
+    paragraphs: list[int]
+    """Paragraph numbers, in order."""
+    vectors: np.ndarray
+    """Language-neutral paragraph vectors, one row per paragraph."""
+
+
+def candidate_pairs(documents: Sequence[VersionDocument]) -> set[tuple[int, int]]:
+    """Pairs of documents worth aligning: other language, compatible dates, and among each
+    other's CANDIDATES_PER_DOCUMENT nearest by mean vector."""
+    usable = [i for i, d in enumerate(documents) if len(d.paragraphs)]
+    if len(usable) < 2:
+        return set()
+    means = np.stack([documents[i].vectors.mean(axis=0) for i in usable])
+    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
+    pairs = set()
+    for start in range(0, len(usable), 1024):
+        block = means[start : start + 1024] @ means.T
+        for row, scores in enumerate(block):
+            a = usable[start + row]
+            order = np.argsort(-scores, kind="stable")
+            taken = 0
+            for position in order:
+                b = usable[int(position)]
+                first, second = documents[a], documents[b]
+                if a == b or first.lang == second.lang:
+                    continue
+                if not dates_compatible(first.date, second.date):
+                    continue
+                pairs.add((min(a, b), max(a, b)))
+                taken += 1
+                if taken >= CANDIDATES_PER_DOCUMENT:
+                    break
+    return pairs
+
+
+def find_versions(
+    documents: Sequence[VersionDocument], declared: Sequence[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """Translation groups and the paragraph alignments within them, as stored in the manifest:
+    ``{"groups": [[source, ...], ...], "alignments": [{"sources": [a, b], "links":
+    [[[paragraph, ...], [paragraph, ...], score], ...]}, ...]}`` (paragraph numbers 1-based
+    as cited)."""
+    by_source = {d.source: i for i, d in enumerate(documents)}
+    found: dict[tuple[int, int], list[Link]] = {}
+    for a, b in sorted(candidate_pairs(documents)):
+        links = align_vectors(documents[a].vectors, documents[b].vectors)
+        if are_versions(links, len(documents[a].paragraphs), len(documents[b].paragraphs)):
+            found[(a, b)] = links
+    edges = [(documents[a].source, documents[b].source) for a, b in found]
+    edges += [(a, b) for a, b in declared if a in by_source and b in by_source and a != b]
+    groups = _components([d.source for d in documents], edges)
+    alignments = []
+    for group in groups:
+        members = [by_source[s] for s in group]
+        for x, a in enumerate(members):
+            for b in members[x + 1 :]:
+                first, second = min(a, b), max(a, b)
+                links = found.get((first, second))
+                if links is None:  # declared, or grouped through a third version
+                    links = align_vectors(documents[first].vectors, documents[second].vectors)
+                left, right = documents[first], documents[second]
+                alignments.append(
+                    {
+                        "sources": [left.source, right.source],
+                        "links": [
+                            [
+                                [left.paragraphs[i] for i in link.left],
+                                [right.paragraphs[j] for j in link.right],
+                                link.score,
+                            ]
+                            for link in links
+                        ],
+                    }
+                )
+    return {"groups": groups, "alignments": alignments}
+
+
+def version_documents(
+    passages: Sequence[dict[str, Any]],
+    sentence_vectors: np.ndarray,
+    bank: dict[str, np.ndarray],
+) -> list[VersionDocument]:
+    """The indexed documents as grouping sees them, from an index's passages (in order) and
+    sentence vectors."""
+    dimension = int(sentence_vectors.shape[1]) if len(sentence_vectors) else 0
+    counts = [len(p["sentences"]) for p in passages]
+    vectors = paragraph_vectors(counts, sentence_vectors, dimension)
+    languages = [p.get("lang") or "und" for p in passages]
+    sources = [p["source"] for p in passages]
+    means = corpus_language_means(vectors, languages, sources, bank)
+    vectors = neutral_vectors(vectors, languages, means)
+    documents: dict[str, VersionDocument] = {}
+    rows: dict[str, list[int]] = {}
+    for row, passage in enumerate(passages):
+        source = passage["source"]
+        if source not in documents:
+            documents[source] = VersionDocument(
+                source, passage.get("lang"), passage.get("date"), [], vectors[:0]
+            )
+            rows[source] = []
+        documents[source].paragraphs.append(int(passage["paragraph"]))
+        rows[source].append(row)
+    for source, document in documents.items():
+        document.vectors = vectors[rows[source]]
+    return list(documents.values())
+
+
+def index_versions(
+    passages: Sequence[dict[str, Any]],
+    sentence_vectors: np.ndarray,
+    bank: dict[str, np.ndarray],
+) -> dict[str, Any]:
+    """The build hook: translation groups and alignments of an index (see find_versions)."""
+    documents = version_documents(passages, sentence_vectors, bank)
+    return find_versions(documents, declared_links([d.source for d in documents]))
