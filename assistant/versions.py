@@ -482,3 +482,155 @@ def index_versions(
     """The build hook: translation groups and alignments of an index (see find_versions)."""
     documents = version_documents(passages, sentence_vectors, bank)
     return find_versions(documents, declared_links([d.source for d in documents]))
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+
+@dataclass
+class VersionMap:
+    """Which paragraphs of an index are versions of one another (from its manifest's
+    alignments): each cluster maps a source to its paragraphs' passage ids."""
+
+    cluster_of: dict[int, int]
+    """passage id -> cluster number"""
+    clusters: list[dict[str, list[int]]]
+
+    @classmethod
+    def from_index(cls, stored: Any) -> VersionMap:
+        alignments = stored.manifest.get("alignments") or []
+        if not alignments:
+            return cls({}, [])
+        ids = {(p["source"], int(p["paragraph"])): i for i, p in enumerate(stored.passages)}
+        edges = []
+        for alignment in alignments:
+            left, right = alignment["sources"]
+            for left_numbers, right_numbers, _score in alignment["links"]:
+                nodes = [ids.get((left, n)) for n in left_numbers]
+                nodes += [ids.get((right, n)) for n in right_numbers]
+                nodes = [n for n in nodes if n is not None]
+                edges += [(str(nodes[0]), str(n)) for n in nodes[1:]]
+        cluster_of: dict[int, int] = {}
+        clusters: list[dict[str, list[int]]] = []
+        for number, members in enumerate(_components({a for e in edges for a in e}, edges)):
+            by_source: dict[str, list[int]] = {}
+            for member in sorted(int(m) for m in members):
+                cluster_of[member] = number
+                by_source.setdefault(stored.passages[member]["source"], []).append(member)
+            clusters.append(by_source)
+        return cls(cluster_of, clusters)
+
+
+def version_map(stored: Any) -> VersionMap:
+    """The VersionMap of a loaded index, made once and kept with it (an index is immutable)."""
+    cached = stored.__dict__.get("_version_map")
+    if cached is None:
+        cached = stored.__dict__["_version_map"] = VersionMap.from_index(stored)
+    return cached
+
+
+def _closest_sentence(
+    stored: Any, sentence_start: np.ndarray, passage_id: int, target: np.ndarray
+) -> tuple[float, str]:
+    """The sentence of a passage whose vector is closest to ``target``, with its cosine (the
+    whole paragraph, scored -1, when it has no sentences)."""
+    passage = stored.passages[passage_id]
+    first, last = int(sentence_start[passage_id]), int(sentence_start[passage_id + 1])
+    if last <= first:
+        return -1.0, passage["text"]
+    scores = np.asarray(stored.sentence_vectors[first:last], np.float32) @ target
+    best = int(np.argmax(scores))
+    start, end = passage["sentences"][best]
+    return float(scores[best]), passage["text"][start:end]
+
+
+def _highlight_vector(
+    stored: Any, sentence_start: np.ndarray, passage_id: int, highlight: str
+) -> np.ndarray | None:
+    passage = stored.passages[passage_id]
+    for offset, (start, end) in enumerate(passage["sentences"]):
+        if passage["text"][start:end] == highlight:
+            return np.asarray(stored.sentence_vectors[int(sentence_start[passage_id]) + offset])
+    return None
+
+
+def _version_entry(stored: Any, ids: list[int], highlights: list[str]) -> dict[str, Any]:
+    first = stored.passages[ids[0]]
+    citation = first["citation"]
+    if len(ids) > 1:
+        citation = citation.replace(
+            f"¶{first['paragraph']}",
+            f"¶{first['paragraph']}-{stored.passages[ids[-1]]['paragraph']}",
+            1,
+        )
+    return {
+        "lang": first.get("lang"),
+        "source": first["source"],
+        "paragraph": first["paragraph"],
+        "citation": citation,
+        "text": "\n\n".join(stored.passages[i]["text"] for i in ids),
+        "highlight": " ".join(highlights),
+    }
+
+
+LANGUAGE_ORDER = {"ja": 0, "en": 1, "ko": 2}
+"""Order of version tabs after the one shown (the languages' order in the project's name)."""
+
+
+def with_versions(
+    hits: Sequence[Any],
+    k: int,
+    stored: Any,
+    sentence_start: np.ndarray,
+    preferred_language: str | None,
+) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """The post-processing of hits for parallel versions: the k best *different* answers
+    (a hit whose paragraph is a version of a better hit's is dropped), each shown in
+    ``preferred_language`` when a version in it exists, with all its versions (the shown one
+    first) and the answering sentence of each (its sentence closest to the hit's highlight).
+
+    Returns (hit, versions) pairs; a hit is a ``search.Hit`` (replaced by the shown version's
+    paragraph when that differs); versions are empty for a paragraph without any.
+    """
+    from dataclasses import replace
+
+    mapping = version_map(stored)
+    ids = {id(p): i for i, p in enumerate(stored.passages)} if mapping.clusters else {}
+    seen: set[int] = set()
+    out: list[tuple[Any, list[dict[str, Any]]]] = []
+    for hit in hits:
+        if len(out) >= k:
+            break
+        passage_id = ids.get(id(hit.passage))
+        cluster = mapping.cluster_of.get(passage_id) if passage_id is not None else None
+        if cluster is None:
+            out.append((hit, []))
+            continue
+        if cluster in seen:
+            continue
+        seen.add(cluster)
+        target = _highlight_vector(stored, sentence_start, passage_id, hit.highlight)
+        entries = []
+        for members in mapping.clusters[cluster].values():
+            if passage_id in members:
+                highlights = [hit.highlight]
+            elif target is None:
+                highlights = [stored.passages[members[0]]["text"]]
+            else:
+                closest = [_closest_sentence(stored, sentence_start, i, target) for i in members]
+                highlights = [max(closest)[1]]
+            entries.append(_version_entry(stored, members, highlights))
+        hit_source = hit.passage["source"]
+        shown = next(
+            (e for e in entries if preferred_language and e["lang"] == preferred_language),
+            next(e for e in entries if e["source"] == hit_source),
+        )
+        others = sorted(
+            (e for e in entries if e is not shown),
+            key=lambda e: (LANGUAGE_ORDER.get(e["lang"], 9), e["source"]),
+        )
+        if shown["source"] != hit_source:
+            members = mapping.clusters[cluster][shown["source"]]
+            hit = replace(hit, passage=stored.passages[members[0]], highlight=shown["highlight"])
+        out.append((hit, [shown, *others]))
+    return out
