@@ -1,0 +1,179 @@
+"""Parallel versions: alignment on synthetic similarity matrices (pure logic), sidecar
+declarations, and with the real model on the shared archive's translation pairs: alignment
+accuracy against the gold links in eval/alignments.json, groups found, answers with versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import versions
+from assistant.versions import Link, align, dates_compatible, declared_links
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = json.loads((ROOT / "eval" / "alignments.json").read_text(encoding="utf-8"))
+ARCHIVE_DOCS = (ROOT / GOLD["corpus"]).resolve()  # relative to the checkout
+
+
+def pairs_of(links: list[Link]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    return [(link.left, link.right) for link in links]
+
+
+# -- pure alignment ----------------------------------------------------------------------------
+
+
+def test_a_diagonal_aligns_one_to_one_and_keeps_scores():
+    similarity = np.full((3, 3), 0.1) + np.diag([0.6, 0.5, 0.7])
+    links = align(similarity, skip=0.25)
+    assert pairs_of(links) == [((0,), (0,)), ((1,), (1,)), ((2,), (2,))]
+    assert [link.score for link in links] == [0.7, 0.6, 0.8]
+
+
+def test_a_paragraph_without_counterpart_stays_unaligned():
+    # right has an extra paragraph in the middle that matches nothing
+    similarity = np.array([[0.7, 0.1, 0.1], [0.1, 0.15, 0.6]])
+    assert pairs_of(align(similarity, skip=0.25)) == [((0,), (0,)), ((1,), (2,))]
+
+
+def test_nothing_is_forced_when_nothing_matches():
+    assert align(np.full((2, 3), 0.1), skip=0.25) == []
+
+
+def test_alignment_is_monotonic():
+    # the best cells cross; a monotonic alignment takes only the better one
+    similarity = np.array([[0.1, 0.8], [0.7, 0.1]])
+    assert pairs_of(align(similarity, skip=0.25)) == [((0,), (1,))]
+
+
+def test_one_to_two_merge_when_the_merged_pair_matches_best():
+    similarity = np.array([[0.45, 0.4], [0.1, 0.1]])
+    merged_right = np.array([[0.9], [0.1]])  # left 0 = right 0 and 1 together
+    links = align(similarity, skip=0.25, merged_right=merged_right, merge_penalty=0.3)
+    assert pairs_of(links) == [((0,), (0, 1))]
+    assert links[0].score == 0.9
+    # without merges allowed, only the one-to-one link is made
+    assert pairs_of(align(similarity, skip=0.25)) == [((0,), (0,))]
+
+
+def test_two_to_one_merge_and_the_penalty_that_guards_it():
+    similarity = np.array([[0.5], [0.45]])
+    merged_left = np.array([[0.5]])
+    merged = align(similarity, skip=0.25, merged_left=merged_left, merge_penalty=0.0)
+    assert pairs_of(merged) == [((0, 1), (0,))]
+    guarded = align(similarity, skip=0.25, merged_left=merged_left, merge_penalty=0.3)
+    assert pairs_of(guarded) == [((0,), (0,))]
+
+
+def test_dates_allow_a_day_or_two_between_capitals():
+    assert dates_compatible("2024-05-31", "2024-06-01")
+    assert not dates_compatible("2024-05-31", "2024-10-16")
+    assert dates_compatible(None, "2024-10-16")
+    assert dates_compatible("2024-05", "2024-05-31") and not dates_compatible("2024-05", "2024-06")
+
+
+def test_sidecars_declare_groups_and_translations(tmp_path):
+    files = {name: tmp_path / name for name in ("a.ja.txt", "a.en.txt", "b.ko.txt", "c.txt")}
+    for path in files.values():
+        path.write_text("text\n", encoding="utf-8")
+    (tmp_path / "a.ja.meta.json").write_text('{"group": "lima"}', encoding="utf-8")
+    (tmp_path / "a.en.meta.json").write_text('{"group": "lima"}', encoding="utf-8")
+    (tmp_path / "b.ko.txt.meta.json").write_text('{"translation-of": "a.en.txt"}', encoding="utf-8")
+    (tmp_path / "c.meta.json").write_text("not json", encoding="utf-8")
+    sources = [str(p) for p in files.values()]
+    pairs = declared_links(sources)
+    groups = versions._components(sources, pairs)
+    assert groups == [sorted(str(files[n]) for n in ("a.ja.txt", "a.en.txt", "b.ko.txt"))]
+
+
+# -- the real model on the archive ---------------------------------------------------------------
+
+needs_archive = pytest.mark.skipif(
+    not ARCHIVE_DOCS.is_dir(), reason="the shared archive is not beside the checkout"
+)
+
+
+@pytest.fixture(scope="module")
+def archive_qa(tmp_path_factory):
+    from assistant import Assistant, build_index
+
+    index_dir = tmp_path_factory.mktemp("versions-index")
+    build_index([ARCHIVE_DOCS], index_dir=index_dir)
+    return Assistant.load(index_dir)
+
+
+def _name(source: str) -> str:
+    return Path(source).name
+
+
+def alignment_accuracy(manifest: dict) -> tuple[float, int, list]:
+    """Share of gold links found, and the number of links made within gold pairs that are not
+    gold (false links)."""
+    made = {
+        tuple(sorted((_name(a["sources"][0]), _name(a["sources"][1])))): a
+        for a in manifest["alignments"]
+    }
+    found = total = false = 0
+    missing = []
+    for pair in GOLD["pairs"]:
+        gold = {(tuple(x), tuple(y)) for x, y in pair["links"]}
+        total += len(gold)
+        alignment = made.get(tuple(sorted((pair["left"], pair["right"]))))
+        if alignment is None:
+            missing.append(pair["left"])
+            continue
+        flip = _name(alignment["sources"][0]) != pair["left"]
+        got = {
+            (tuple(r), tuple(left)) if flip else (tuple(left), tuple(r))
+            for left, r, _ in alignment["links"]
+        }
+        found += len(got & gold)
+        false += len(got - gold)
+    return found / total, false, missing
+
+
+@pytest.mark.slow
+@needs_archive
+def test_alignment_accuracy_on_the_gold_pairs(archive_qa):
+    accuracy, false, missing = alignment_accuracy(archive_qa.manifest)
+    assert not missing, missing
+    assert accuracy >= 0.95 and false == 0, (accuracy, false)
+
+
+@pytest.mark.slow
+@needs_archive
+def test_groups_are_the_translation_pairs_and_not_readouts_of_one_meeting(archive_qa):
+    groups = {frozenset(_name(s) for s in g) for g in archive_qa.manifest["groups"]}
+    gold = {frozenset((p["left"], p["right"])) for p in GOLD["pairs"]}
+    assert gold <= groups
+    for first, second in GOLD["not_versions"]:
+        assert not any({first, second} <= g for g in groups)
+    manifest = archive_qa.manifest
+    # build cost of grouping and alignment: well under 10 % of the build (embedding)
+    assert manifest["versions_seconds"] <= 0.1 * manifest["build_seconds"]
+
+
+@pytest.mark.slow
+@needs_archive
+def test_a_korean_question_gets_the_korean_paragraph_with_the_english_attached(archive_qa):
+    answer = archive_qa.ask("블링컨 장관은 아베 전 총리 서거에 대해 무엇을 표명했나?", k=3)
+    first = answer.passages[0]
+    assert _name(first.source) == "12_fm-bali-2022-07.ko.txt" and first.paragraph == 3
+    assert [(v["lang"], v["paragraph"]) for v in first.versions] == [("ko", 3), ("en", 3)]
+    assert "Abe" in first.versions[1]["highlight"]
+    # top-k counts an aligned paragraph once: no answer is a version of another
+    shown = [(_name(v["source"]), v["paragraph"]) for p in answer.passages for v in p.versions]
+    assert len(shown) == len(set(shown)) and len(answer.passages) == 3
+    assert answer.to_dict()["passages"][0]["versions"][1]["lang"] == "en"
+
+
+@pytest.mark.slow
+@needs_archive
+def test_an_english_question_gets_the_english_version_first(archive_qa):
+    answer = archive_qa.ask("Whom did the Secretary offer condolences on Abe's passing?", k=3)
+    first = answer.passages[0]
+    assert (_name(first.source), first.paragraph) == ("12_fm-bali-2022-07.en.txt", 3)
+    assert [v["lang"] for v in first.versions] == ["en", "ko"]
+    assert "아베" in first.versions[1]["highlight"]
