@@ -28,6 +28,7 @@ PASSAGE_FIELDS = [
     "highlight",
     "lang",
     "date",
+    "versions",
 ]
 
 
