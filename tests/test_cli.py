@@ -28,6 +28,7 @@ PASSAGE_KEYS = {
     "highlight",
     "lang",
     "date",
+    "versions",
 }
 
 

@@ -177,3 +177,85 @@ def test_an_english_question_gets_the_english_version_first(archive_qa):
     assert (_name(first.source), first.paragraph) == ("12_fm-bali-2022-07.en.txt", 3)
     assert [v["lang"] for v in first.versions] == ["en", "ko"]
     assert "아베" in first.versions[1]["highlight"]
+
+
+# -- the web chat in a real browser ---------------------------------------------------------------
+
+BALI_JA = """\
+ブリンケン国務長官と林外務大臣及び朴振韓国外交部長官との日米韓外相会合
+
+アントニー・ブリンケン国務長官は本日、インドネシアのバリにおいて、林芳正日本国外務大臣及び朴振\
+大韓民国外交部長官と会談した。6月29日のバイデン大統領と尹錫悦大韓民国大統領及び岸田文雄日本国\
+総理大臣との日米韓首脳会合を踏まえ、ブリンケン長官と両外相は、共有する価値並びに地域の平和、安定\
+及び繁栄への願いを支えるため、インド太平洋及び世界における日米韓協力を強化する取組について議論\
+した。三者は中華人民共和国がもたらす課題について意見を交換した。また、ロシアによるウクライナに\
+対する残虐な侵略戦争と、ウクライナの人々を支援する世界的な取組についても議論した。
+
+長官と両外相は、北朝鮮による違法な弾道ミサイル発射を非難し、日米韓の安全保障協力を拡大する方策\
+について議論した。長官は、朝鮮半島の完全な非核化及び拉致問題の即時解決に対する米国のコミット\
+メントを改めて表明した。
+
+長官と朴長官は、安倍晋三元総理大臣の逝去に関し、林外務大臣に改めて哀悼の意を表した。
+"""
+"""A Japanese version of the Bali readout (archive 12), translated from the English for this
+test: the archive has no statement in all three languages. Grouped and aligned automatically
+with the real en and ko texts (no sidecar)."""
+
+
+@pytest.fixture(scope="module")
+def trilingual_index(tmp_path_factory) -> Path:
+    from assistant import build_index
+
+    folder = tmp_path_factory.mktemp("bali")
+    for lang in ("en", "ko"):
+        source = ARCHIVE_DOCS / f"12_fm-bali-2022-07.{lang}.txt"
+        (folder / f"bali.{lang}.txt").write_text(source.read_text(encoding="utf-8"), "utf-8")
+    (folder / "bali.ja.txt").write_text(BALI_JA, encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("bali-index")
+    build_index([folder], index_dir=index_dir)
+    return index_dir
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@needs_archive
+def test_the_chat_shows_versions_as_tabs_in_the_askers_language_first(trilingual_index, tmp_path):
+    from playwright.sync_api import sync_playwright
+    from serving import running_server
+    from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _ask, _open
+
+    with (
+        running_server(trilingual_index, tmp_path / "server.log") as (url, _, _),
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1400})
+            page.set_default_timeout(WAIT_MS)
+            _open(page, url)
+            _ask(page, "블링컨 장관은 아베 전 총리 서거에 대해 무엇을 표명했나?")
+            cards = page.locator("#chat [data-testid='bot']").last.locator(".qa-card")
+            first = cards.first
+            assert first.locator(".qa-vtab").all_inner_texts() == ["한국어", "日本語", "English"]
+            shown = first.locator(".qa-vpanel.qa-lang-ko")
+            assert shown.is_visible() and not first.locator(".qa-vpanel.qa-lang-ja").is_visible()
+            assert "아베" in shown.locator("mark").inner_text()
+            assert "bali.ko.txt" in shown.locator(".qa-file").inner_text()
+            assert cards.count() == 3  # three different paragraphs, not one in three languages
+
+            first.locator(".qa-vtab.qa-lang-ja").click()
+            japanese = first.locator(".qa-vpanel.qa-lang-ja")
+            assert japanese.is_visible() and not shown.is_visible()
+            assert "安倍" in japanese.locator("mark").inner_text()
+            first.locator(".qa-vtab.qa-lang-en").click()
+            assert "Abe" in first.locator(".qa-vpanel.qa-lang-en mark").inner_text()
+            page.screenshot(path="/tmp/versions-tabs.png", full_page=False)
+
+            _ask(page, "What did the Secretary and the ministers condemn?")
+            english = page.locator("#chat [data-testid='bot']").last.locator(".qa-card").first
+            assert english.locator(".qa-vtab").first.inner_text() == "English"
+            assert "ballistic missile" in english.locator(".qa-vpanel.qa-lang-en").inner_text()
+        finally:
+            browser.close()

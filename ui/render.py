@@ -7,6 +7,7 @@ holding ``<script>`` or ``<img onerror=...>`` must show those characters, never 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from html import escape
@@ -166,15 +167,15 @@ def _body(passage: dict[str, Any], rank: int) -> str:
     group = f"qa-v-{uuid.uuid4().hex[:12]}"  # radio groups are page-wide: one per card
     tabs, panels = [], []
     for i, version in enumerate(versions):
-        lang = version.get("lang") or "und"
+        lang = re.sub(r"[^a-z]", "", version.get("lang") or "") or "und"  # a class name
         label = LANGUAGE_NAMES.get(lang, lang)
         checked = " checked" if i == 0 else ""
         tabs.append(
-            f'<label class="qa-vtab" data-lang="{escape(lang)}">'
+            f'<label class="qa-vtab qa-lang-{escape(lang)}">'
             f'<input type="radio" name="{group}"{checked}>{escape(label)}</label>'
         )
         panels.append(
-            f'<div class="qa-vpanel" data-lang="{escape(lang)}">'
+            f'<div class="qa-vpanel qa-lang-{escape(lang)}">'
             f'<div class="qa-vcite">{escape(version["citation"])}</div>'
             f'<p class="qa-text">{highlighted(version["text"], version.get("highlight"))}</p>'
             f'<div class="qa-file">{escape(version["source"])}</div></div>'
