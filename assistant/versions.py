@@ -495,12 +495,14 @@ class VersionMap:
     cluster_of: dict[int, int]
     """passage id -> cluster number"""
     clusters: list[dict[str, list[int]]]
+    position: dict[int, int]
+    """``id()`` of a passage dict of the loaded index -> its passage id (hits carry the dicts)"""
 
     @classmethod
     def from_index(cls, stored: Any) -> VersionMap:
         alignments = stored.manifest.get("alignments") or []
         if not alignments:
-            return cls({}, [])
+            return cls({}, [], {})
         ids = {(p["source"], int(p["paragraph"])): i for i, p in enumerate(stored.passages)}
         edges = []
         for alignment in alignments:
@@ -518,7 +520,8 @@ class VersionMap:
                 cluster_of[member] = number
                 by_source.setdefault(stored.passages[member]["source"], []).append(member)
             clusters.append(by_source)
-        return cls(cluster_of, clusters)
+        position = {id(stored.passages[i]): i for i in cluster_of}
+        return cls(cluster_of, clusters, position)
 
 
 def version_map(stored: Any) -> VersionMap:
@@ -595,13 +598,12 @@ def with_versions(
     from dataclasses import replace
 
     mapping = version_map(stored)
-    ids = {id(p): i for i, p in enumerate(stored.passages)} if mapping.clusters else {}
     seen: set[int] = set()
     out: list[tuple[Any, list[dict[str, Any]]]] = []
     for hit in hits:
         if len(out) >= k:
             break
-        passage_id = ids.get(id(hit.passage))
+        passage_id = mapping.position.get(id(hit.passage))
         cluster = mapping.cluster_of.get(passage_id) if passage_id is not None else None
         if cluster is None:
             out.append((hit, []))
