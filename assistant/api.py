@@ -320,7 +320,7 @@ class Assistant:
         hits, confident, why_not = retriever.retrieve(
             cleaned, k * VERSIONS_WIDEN, mode=mode, filters=filters
         )
-        hits_and_versions = self._with_versions(hits, k, cleaned, language)
+        hits_and_versions = self._with_versions(hits, k, cleaned, language, source)
         if why_not:
             notice = f"{notice}; {why_not}" if notice else why_not
         passages = [
@@ -342,16 +342,16 @@ class Assistant:
         return Answer(question=cleaned, passages=passages, confident=confident, notice=notice)
 
     def _with_versions(
-        self, hits: list[Any], k: int, question: str, language: str | None
+        self, hits: list[Any], k: int, question: str, language: str | None, source: str | None
     ) -> list[tuple[Any, list[dict[str, Any]]]]:
         """Parallel versions (assistant.versions): the k best different answers, each shown in
-        the question's language when the index has it in that language (unless a language
-        filter asks otherwise), with its versions attached."""
+        the question's language when the index has it in that language (a language or
+        document filter keeps the version it admitted), with its versions attached."""
         from assistant.metadata import detect_language
         from assistant.versions import with_versions
 
         retriever = self._retriever
-        preferred = language or detect_language(question)
+        preferred = language or (None if source else detect_language(question))
         return with_versions(hits, k, retriever.stored, retriever.sentence_start, preferred)
 
     def check_filters(

@@ -88,6 +88,16 @@ def test_sidecars_declare_groups_and_translations(tmp_path):
     assert groups == [sorted(str(files[n]) for n in ("a.ja.txt", "a.en.txt", "b.ko.txt"))]
 
 
+def test_alignment_accuracy_counts_found_and_false_links_in_either_order():
+    alignments = [
+        {"sources": ["/x/b.ko.txt", "/x/a.en.txt"], "links": [[[1], [1], 0.4], [[2], [3], 0.3]]}
+    ]
+    gold = [{"left": "a.en.txt", "right": "b.ko.txt", "links": [[[1], [1]], [[2], [2]]]}]
+    report = versions.alignment_accuracy(alignments, gold)
+    assert report == {"a.en.txt|b.ko.txt": {"gold": 2, "found": 1, "false": 1}}
+    assert versions.alignment_accuracy([], gold)["a.en.txt|b.ko.txt"]["found"] == 0
+
+
 # -- the real model on the archive ---------------------------------------------------------------
 
 needs_archive = pytest.mark.skipif(
@@ -108,38 +118,14 @@ def _name(source: str) -> str:
     return Path(source).name
 
 
-def alignment_accuracy(manifest: dict) -> tuple[float, int, list]:
-    """Share of gold links found, and the number of links made within gold pairs that are not
-    gold (false links)."""
-    made = {
-        tuple(sorted((_name(a["sources"][0]), _name(a["sources"][1])))): a
-        for a in manifest["alignments"]
-    }
-    found = total = false = 0
-    missing = []
-    for pair in GOLD["pairs"]:
-        gold = {(tuple(x), tuple(y)) for x, y in pair["links"]}
-        total += len(gold)
-        alignment = made.get(tuple(sorted((pair["left"], pair["right"]))))
-        if alignment is None:
-            missing.append(pair["left"])
-            continue
-        flip = _name(alignment["sources"][0]) != pair["left"]
-        got = {
-            (tuple(r), tuple(left)) if flip else (tuple(left), tuple(r))
-            for left, r, _ in alignment["links"]
-        }
-        found += len(got & gold)
-        false += len(got - gold)
-    return found / total, false, missing
-
-
 @pytest.mark.slow
 @needs_archive
 def test_alignment_accuracy_on_the_gold_pairs(archive_qa):
-    accuracy, false, missing = alignment_accuracy(archive_qa.manifest)
-    assert not missing, missing
-    assert accuracy >= 0.95 and false == 0, (accuracy, false)
+    report = versions.alignment_accuracy(archive_qa.manifest["alignments"], GOLD["pairs"])
+    found = sum(r["found"] for r in report.values())
+    total = sum(r["gold"] for r in report.values())
+    assert found / total >= 0.95, report
+    assert all(r["false"] == 0 for r in report.values()), report
 
 
 @pytest.mark.slow
@@ -167,6 +153,15 @@ def test_a_korean_question_gets_the_korean_paragraph_with_the_english_attached(a
     shown = [(_name(v["source"]), v["paragraph"]) for p in answer.passages for v in p.versions]
     assert len(shown) == len(set(shown)) and len(answer.passages) == 3
     assert answer.to_dict()["passages"][0]["versions"][1]["lang"] == "en"
+
+
+@pytest.mark.slow
+@needs_archive
+def test_a_document_filter_keeps_the_version_it_admitted(archive_qa):
+    question = "블링컨 장관은 아베 전 총리 서거에 대해 무엇을 표명했나?"
+    first = archive_qa.ask(question, k=1, source="12_fm-bali-2022-07.en.txt").passages[0]
+    assert (_name(first.source), first.paragraph) == ("12_fm-bali-2022-07.en.txt", 3)
+    assert [v["lang"] for v in first.versions] == ["en", "ko"]
 
 
 @pytest.mark.slow
