@@ -174,6 +174,32 @@ def test_an_english_question_gets_the_english_version_first(archive_qa):
     assert "아베" in first.versions[1]["highlight"]
 
 
+@pytest.mark.slow
+@needs_archive
+def test_a_sidecar_declares_versions_and_a_rebuild_picks_it_up(tmp_path):
+    """03/04 (a statement and a readout of one meeting) are not found as versions; declared,
+    they are grouped, by an incremental rebuild that embeds nothing again."""
+    from assistant import build_index
+    from assistant.store import read_manifest
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in ("03_vm-seoul-2024-10-statement.en.txt", "04_vm-seoul-2024-10-overview.ja.txt"):
+        (folder / name).write_text((ARCHIVE_DOCS / name).read_text(encoding="utf-8"), "utf-8")
+    index_dir = tmp_path / "index"
+    build_index([folder], index_dir=index_dir)
+    assert read_manifest(index_dir)["groups"] == []
+    (folder / "04_vm-seoul-2024-10-overview.ja.meta.json").write_text(
+        '{"translation-of": "03_vm-seoul-2024-10-statement.en.txt"}', encoding="utf-8"
+    )
+    report = build_index([folder], index_dir=index_dir)
+    assert report.kept == report.passages
+    groups = read_manifest(index_dir)["groups"]
+    assert [sorted(_name(s) for s in g) for g in groups] == [
+        ["03_vm-seoul-2024-10-statement.en.txt", "04_vm-seoul-2024-10-overview.ja.txt"]
+    ]
+
+
 # -- the web chat in a real browser ---------------------------------------------------------------
 
 BALI_JA = """\
