@@ -295,7 +295,7 @@ def build_from_documents(
         index_versions(
             passages,
             sentence_vectors,
-            parallel_bank_vectors(as_encoder(model), f"{info.name}:{info.probe_checksum}"),
+            parallel_bank_vectors(as_encoder(model), info.key),
         )
     )
     manifest["versions_seconds"] = round(time.perf_counter() - versions_started, 3)
