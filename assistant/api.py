@@ -317,9 +317,8 @@ class Assistant:
             raise InputError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         filters = self.check_filters(language, source, date_from, date_to)
         retriever = self._retriever
-        hits, confident, why_not = retriever.retrieve(
-            cleaned, k * VERSIONS_WIDEN, mode=mode, filters=filters
-        )
+        wanted = k * VERSIONS_WIDEN if retriever.stored.manifest.get("alignments") else k
+        hits, confident, why_not = retriever.retrieve(cleaned, wanted, mode=mode, filters=filters)
         hits_and_versions = self._with_versions(hits, k, cleaned, language, source)
         if why_not:
             notice = f"{notice}; {why_not}" if notice else why_not
