@@ -26,6 +26,7 @@ from assistant.errors import (
     IndexNotFoundError,
 )
 from assistant.lexical import LexicalIndex
+from assistant.provenance import label_uploads
 from assistant.store import (
     LOCK_FILE,
     StoredIndex,
@@ -253,6 +254,7 @@ def build_from_documents(
 ) -> BuildReport:
     """Embed (reusing the vectors of unchanged texts) and save; the caller holds the lock."""
     started = time.perf_counter()
+    documents = label_uploads(documents, index_dir)  # an upload cannot pass for another file
     previous = _previous_index(index_dir, info)
     cache = _VectorCache(previous)
     passages = passages_from(documents)

@@ -124,13 +124,14 @@ def passage_card(
             f"</div></details>"
         )
     weak = "" if strong else " qa-weak"
+    shown_source = passage.get("shown_source", passage["source"])  # relative unless asked
     return (
         f'<div class="qa-card{weak}" data-rank="{rank}">'
         f'<div class="qa-head"><span class="qa-rank">{rank}</span>'
         f'<span class="qa-cite">{escape(title)}</span>{section}'
         f"{_score_cue(float(passage['score']), strong)}</div>"
         f'<p class="qa-text">{highlighted(passage["text"], passage.get("highlight"))}</p>'
-        f'<div class="qa-file">{escape(passage["source"])}</div>{details}</div>'
+        f'<div class="qa-file">{escape(shown_source)}</div>{details}</div>'
     )
 
 
