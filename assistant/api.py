@@ -280,7 +280,7 @@ class Assistant:
         changed = changed_mapped_files(served)
         if not changed and live in (None, served.identity):
             return False
-        key = (live, tuple(changed))
+        key = (live, tuple(changed.items()))  # the same damage is verified and reported once
         if self._refused is not None and self._refused[0] == key:
             if self._refused[1] is not None:
                 raise self._refused[1]

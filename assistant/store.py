@@ -171,15 +171,14 @@ def live_generation(index_dir: Path) -> Path | None:
     return target if target.is_dir() else None
 
 
-def changed_mapped_files(stored: StoredIndex) -> list[str]:
+def changed_mapped_files(stored: StoredIndex) -> dict[str, Stamp | None]:
     """The memory-mapped files of ``stored`` that are no longer the ones verified at load
-    (replaced, truncated, rewritten or gone): reading them could return garbage or fault
-    (SIGBUS), so they must be verified again first. A stat per file: microseconds."""
-    return [
-        name
-        for name, stamp in stored.mapped.items()
-        if file_stamp(stored.path / name) != stamp or stamp is None
-    ]
+    (replaced, truncated, rewritten or gone), with their stamps now: reading them could return
+    garbage or fault (SIGBUS), so they must be verified again first. A stat per file."""
+    now = {name: file_stamp(stored.path / name) for name in stored.mapped}
+    return {
+        name: stamp for name, stamp in now.items() if stamp is None or stamp != stored.mapped[name]
+    }
 
 
 def remove_leftovers(index_dir: Path, keep: set[str] | None = None) -> None:

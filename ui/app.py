@@ -330,7 +330,8 @@ def _upload_panel(handlers: ChatHandlers) -> None:
         handlers.add_documents,
         [files],
         [upload_status],
-        api_visibility="private",
+        api_name="add_documents",
+        api_visibility="undocumented",  # callable by scripts as the page calls it; not listed
         concurrency_limit=1,
         concurrency_id="build",
     )
