@@ -223,7 +223,7 @@ class ChatHandlers:
                 k = int(k)
             _, data = self._answer(question, k)
         except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(str(exc), print_exception=False) from exc  # one line, no traceback
         for passage in data["passages"]:
             passage["source"] = passage.pop("shown_source")
         return data
