@@ -263,3 +263,24 @@ def test_disk_full_during_a_build_is_one_line_and_leaves_no_partial_files(tmp_pa
 
 def test_a_storage_error_is_an_assistant_error():
     assert issubclass(StorageError, OSError)
+
+
+@pytest.mark.slow
+def test_an_upload_over_its_indexing_time_is_stopped_and_removed(
+    seed_index, tmp_path, embedding_model, monkeypatch
+):
+    from ui import uploads
+
+    index = _private_copy(seed_index, tmp_path)
+    qa = _assistant(index, embedding_model)
+    before = live_generation(index)
+    worker = uploads.UploadWorker(qa)
+    note = tmp_path / "note.txt"
+    note.write_text("Note\n\nA paragraph about harbours and ferries.\n", encoding="utf-8")
+    names = uploads.save_uploads([str(note)], worker.folder)
+    monkeypatch.setattr(uploads, "MAX_INDEXING_SECONDS", 0.0)
+    with pytest.raises(uploads.UploadTimeoutError, match="longer than 0 s"):
+        worker.submit(names).result(timeout=120)
+    worker.shutdown()
+    assert live_generation(index) == before
+    assert not (worker.folder / "note.txt").exists()
