@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
-from serving import copy_index, python_executable, running_server
+from serving import build_in_subprocess, copy_index, running_server
 
 from assistant.store import live_generation
 
@@ -24,15 +23,17 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def served_index(seed_index, tmp_path_factory) -> Path:
-    return copy_index(seed_index, tmp_path_factory.mktemp("harden-served"))
+def server(seed_index, tmp_path_factory):
+    """``assistant serve`` on a private copy of the seed index: (url, process, log, index)."""
+    folder = tmp_path_factory.mktemp("harden-served")
+    index = copy_index(seed_index, folder)
+    with running_server(index, folder / "server.log") as (url, _, proc):
+        yield url, proc, folder / "server.log", index
 
 
 @pytest.fixture(scope="module")
-def server(served_index, tmp_path_factory):
-    log = tmp_path_factory.mktemp("harden-server") / "server.log"
-    with running_server(served_index, log) as (url, _, proc):
-        yield url, proc, log
+def served_index(server) -> Path:
+    return server[3]
 
 
 @pytest.fixture(scope="module")
@@ -127,21 +128,7 @@ def test_an_index_deleted_and_rebuilt_is_picked_up(server, client, served_index,
         encoding="utf-8",
     )
     shutil.rmtree(served_index)
-    subprocess.run(
-        [
-            python_executable(),
-            "-m",
-            "assistant",
-            "build",
-            str(penguins),
-            "--index",
-            str(served_index),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    build_in_subprocess(served_index, penguins)
     after = live_generation(served_index).name
     assert before[:10] == after[:10] and before != after  # same number, another build id
     result = _asked(client, "ペンギンの観測小屋はいつ開設されましたか", 10)

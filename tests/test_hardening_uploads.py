@@ -14,6 +14,11 @@ CYBER = "北朝鮮のサイバー攻撃で盗まれた暗号資産について"
 WILDFIRES = "What did the ministers say about the wildfires?"
 LIGHTHOUSE = "Who keeps the lighthouse on the northern cape?"
 QUESTION_BUDGET_SECONDS = 2.0
+LEFT_BY_A_CRASH = {
+    "pending.txt": b"Coastal notes\n\nThe lighthouse on the northern cape is kept by Ms. Ito, "
+    b"who has tended its lamp since 2009.\n",
+    ".upload-k2j3h4": b"half a fi",
+}
 
 pytestmark = pytest.mark.slow
 
@@ -23,14 +28,9 @@ def upload_index(seed_index, tmp_path_factory) -> Path:
     """A copy of the seed index with what a server killed mid-upload leaves: a saved upload
     the index does not hold yet and a partial temporary file."""
     index = copy_index(seed_index, tmp_path_factory.mktemp("harden-uploads"))
-    uploads = index / "uploads"
-    uploads.mkdir()
-    (uploads / "pending.txt").write_text(
-        "Coastal notes\n\nThe lighthouse on the northern cape is kept by Ms. Ito, who has "
-        "tended its lamp since 2009.\n",
-        encoding="utf-8",
-    )
-    (uploads / ".upload-k2j3h4").write_bytes(b"half a fi")
+    (index / "uploads").mkdir()
+    for name, data in LEFT_BY_A_CRASH.items():
+        (index / "uploads" / name).write_bytes(data)
     return index
 
 

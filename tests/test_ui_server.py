@@ -3,12 +3,11 @@ gradio_client at ``/ask``; plus the upload name and size rules it enforces."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from serving import copy_index, python_executable, running_server
+from serving import build_in_subprocess, copy_index, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
@@ -108,22 +107,7 @@ def test_a_rebuild_by_another_process_answers_without_restart(
         "観測小屋では皇帝ペンギンの繁殖を記録する。\n",
         encoding="utf-8",
     )
-    subprocess.run(
-        [
-            python_executable(),
-            "-m",
-            "assistant",
-            "build",
-            str(SEED),
-            str(extra),
-            "--index",
-            str(served_index),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    build_in_subprocess(served_index, SEED, extra)
     result = client.predict("ペンギンの観測小屋はいつ開設されましたか", 3, api_name="/ask")
     assert result["passages"][0]["source"].endswith("penguins.txt")
     assert client.predict(CYBER_THEFT_QUESTION, 3, api_name="/ask")["passages"][0]["paragraph"] == 7
