@@ -107,7 +107,7 @@ def test_a_mapped_file_overwritten_in_place_is_refused_never_nan(server, client,
 
 
 def test_a_truncated_mapped_file_never_crashes_the_server(server, client, served_index):
-    _, proc, _ = server
+    proc = server[1]
     for name in ("sentence_vectors.npy", "lexical/passages/data.csc.index.npy"):
         path = live_generation(served_index) / name
         healthy = path.read_bytes()

@@ -199,7 +199,7 @@ def test_the_source_view_numbers_paragraphs_and_anchors_the_cited_one():
 
 @pytest.mark.parametrize("name", ["notes.md", "報告書.txt", "Report 2025.MD"])
 def test_plain_text_file_names_are_kept(name):
-    from ui.app import safe_upload_name
+    from ui.uploads import safe_upload_name
 
     assert safe_upload_name(name) == name
 
@@ -213,7 +213,7 @@ def test_plain_text_file_names_are_kept(name):
     ],
 )
 def test_only_the_base_name_of_an_upload_is_kept(name, kept):
-    from ui.app import safe_upload_name
+    from ui.uploads import safe_upload_name
 
     assert safe_upload_name(name) == kept
 
@@ -233,14 +233,14 @@ def test_only_the_base_name_of_an_upload_is_kept(name, kept):
     ],
 )
 def test_unsafe_or_unsupported_upload_names_are_refused(name):
-    from ui.app import UploadError, safe_upload_name
+    from ui.uploads import UploadError, safe_upload_name
 
     with pytest.raises(UploadError):
         safe_upload_name(name)
 
 
 def test_uploads_are_checked_before_any_is_saved(tmp_path):
-    from ui.app import MAX_UPLOAD_BYTES, UploadError, save_uploads
+    from ui.uploads import MAX_UPLOAD_BYTES, UploadError, save_uploads
 
     incoming = tmp_path / "incoming"
     incoming.mkdir()
@@ -258,7 +258,7 @@ def test_uploads_are_checked_before_any_is_saved(tmp_path):
 
 
 def test_binary_uploads_are_refused(tmp_path):
-    from ui.app import UploadError, save_uploads
+    from ui.uploads import UploadError, save_uploads
 
     binary = tmp_path / "image.txt"
     binary.write_bytes(b"\x89PNG\x00\x00\x00")
