@@ -257,6 +257,15 @@ def test_disk_full_during_a_build_is_one_line_and_leaves_no_partial_files(tmp_pa
         assert "Traceback" not in result.stderr
         assert not list((disk / "index").glob(".staging-*"))
         assert not list((disk / "index").glob("gen-*"))
+        print(f"\n{lines[-1]}")
+
+        from ui.uploads import save_uploads
+
+        upload = tmp_path / "notes.txt"
+        upload.write_bytes(b"A line of text.\n" * 10_000)  # 160 kB: more than is free
+        with pytest.raises(StorageError, match=r"disk full writing .*notes\.txt"):
+            save_uploads([str(upload)], disk / "uploads")
+        assert not list((disk / "uploads").iterdir())  # no partial .upload-* file left
     finally:
         subprocess.run(["umount", str(disk)], check=False)
 
