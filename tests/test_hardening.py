@@ -179,16 +179,6 @@ def test_upload_count_and_total_size_are_capped(tmp_path):
         check_uploads(files, (".txt",))
 
 
-def test_oversized_history_is_trimmed_before_anything_sees_it():
-    from ui.app import MAX_HISTORY_MESSAGE_CHARS, MAX_HISTORY_MESSAGES, _trimmed_history
-
-    forged = [{"role": "user", "content": "x" * (MAX_HISTORY_MESSAGE_CHARS + 1)}] * 3
-    forged += [{"role": "user", "content": "ok"}] * 100
-    trimmed = _trimmed_history(forged)
-    assert len(trimmed) == MAX_HISTORY_MESSAGES - 2
-    assert all(m["content"] == "ok" for m in trimmed)
-
-
 def test_sources_are_shown_relative_to_the_indexed_folder(tmp_path):
     corpus = tmp_path / "corpus"
     (corpus / "sub").mkdir(parents=True)

@@ -4,6 +4,7 @@ REST route that bypassed the queue; paths in answers."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import urllib.error
@@ -133,3 +134,20 @@ def test_an_index_deleted_and_rebuilt_is_picked_up(server, client, served_index,
     assert before[:10] == after[:10] and before != after  # same number, another build id
     result = _asked(client, "ペンギンの観測小屋はいつ開設されましたか", 10)
     assert [p["source"] for p in result["passages"]] == ["penguins.txt"]
+
+
+def test_a_forged_chat_history_never_reaches_the_log(server):
+    """The page keeps the conversation on the server; a 4.6 MB history sent with a question
+    (issue 13: 18 MB of log) is ignored, not validated message by message into the log."""
+    url, _, log, _ = server
+    config = json.loads(urllib.request.urlopen(url + "config", timeout=30).read())
+    respond = next(i for i, d in enumerate(config["dependencies"]) if d["api_name"] == "respond")
+    history = [{"role": "user", "content": "質問" * 1000}] * 800
+    body = {"data": [CYBER, 3, history], "fn_index": respond, "session_hash": "forged"}
+    before = log.stat().st_size
+    status = _post(url + "gradio_api/queue/join", json.dumps(body).encode(), "application/json")
+    assert status == 200
+    with urllib.request.urlopen(url + "gradio_api/queue/data?session_hash=forged", timeout=60) as r:
+        events = r.read().decode()
+    assert '"success":true' in events and "北朝鮮" in events
+    assert log.stat().st_size - before < 2000

@@ -49,14 +49,11 @@ CONCURRENCY_LIMIT = 2
 QUEUE_SIZE = 32
 """Requests waiting beyond this are turned away instead of piling up in memory."""
 MAX_HISTORY_MESSAGES = 40
-MAX_HISTORY_MESSAGE_CHARS = 200_000
-"""A message longer than this in the history a page sends back is not one of ours (an answer
-card with ten passages is well under 100 kB) and is dropped."""
 GRADIO_CACHE_SECONDS = (600, 600)
 """Gradio's delete_cache (every, older than): its temporary copies of uploads are removed
 after ten minutes (the uploads themselves were copied into the index), and all at exit."""
 UPLOAD_POLL_SECONDS = 0.5
-"""The page sends the whole chat with every question; older turns are dropped beyond this."""
+"""Turns of the conversation kept per visitor; older ones are dropped beyond this."""
 
 SCROLL_TO_CITED_JS = """
 () => {
@@ -136,14 +133,9 @@ def _source_view(assistant: Assistant, answer: dict[str, Any] | None, choice: in
 
 
 def _trimmed_history(history: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """The last turns of the chat the page sent, oversized messages dropped: the page sends
-    the whole chat with every question, and a forged one must not grow logs or memory."""
-    recent = list(history or [])[-(MAX_HISTORY_MESSAGES - 2) :]
-    return [
-        m
-        for m in recent
-        if isinstance(m, dict) and len(str(m.get("content", ""))) <= MAX_HISTORY_MESSAGE_CHARS
-    ]
+    """The last turns of the conversation (kept on the server), so it cannot grow without
+    bound in a long session."""
+    return list(history or [])[-(MAX_HISTORY_MESSAGES - 2) :]
 
 
 class ChatHandlers:
@@ -180,7 +172,7 @@ class ChatHandlers:
             if question.strip():
                 history.append({"role": "user", "content": render.question_html(question)})
             history.append({"role": "assistant", "content": render.error_html(str(exc))})
-            return history, question, gr.update(), gr.update(), gr.update()
+            return history, history, question, gr.update(), gr.update(), gr.update()
         except Exception:
             log.exception("answering %r failed", question[:200])
             history.append(
@@ -191,7 +183,7 @@ class ChatHandlers:
                     ),
                 }
             )
-            return history, question, gr.update(), gr.update(), gr.update()
+            return history, history, question, gr.update(), gr.update(), gr.update()
         history.append({"role": "user", "content": render.question_html(answer.question)})
         history.append(
             {
@@ -204,6 +196,7 @@ class ChatHandlers:
         choices = _source_choices(data)
         return (
             history,
+            history,
             "",
             gr.update(choices=choices, value=0 if choices else None),
             data,
@@ -214,7 +207,7 @@ class ChatHandlers:
         return _source_view(self.assistant, answer, choice)
 
     def clear(self):
-        return [], "", gr.update(choices=[], value=None), None, render.empty_source_html()
+        return [], [], "", gr.update(choices=[], value=None), None, render.empty_source_html()
 
     def ask(self, question: str, k: int = DEFAULT_K) -> dict:
         """Answer a question with the k best passages: the JSON of `assistant ask --json`."""
@@ -270,10 +263,20 @@ class ChatPage:
     cited: gr.Radio
     source_view: gr.HTML
     latest_answer: gr.State
+    history: gr.State
+    """The conversation, kept on the server: the page never sends it back, so a forged or
+    oversized history cannot reach the server (Gradio logged one error line per bad message)."""
 
     @property
     def outputs(self) -> list[Any]:
-        return [self.chatbot, self.question, self.cited, self.latest_answer, self.source_view]
+        return [
+            self.chatbot,
+            self.history,
+            self.question,
+            self.cited,
+            self.latest_answer,
+            self.source_view,
+        ]
 
 
 def _chat_page() -> ChatPage:
@@ -308,7 +311,9 @@ def _chat_page() -> ChatPage:
     with gr.Accordion("Source", open=True, elem_id="source-panel"):
         cited = gr.Radio(choices=[], label="Show the document of", type="value", elem_id="cited")
         source_view = gr.HTML(render.empty_source_html(), elem_id="source-view", js_on_load=None)
-    return ChatPage(chatbot, question, k, clear_button, cited, source_view, gr.State(None))
+    return ChatPage(
+        chatbot, question, k, clear_button, cited, source_view, gr.State(None), gr.State([])
+    )
 
 
 def _upload_panel(handlers: ChatHandlers) -> None:
@@ -342,7 +347,7 @@ def _wire_chat(page: ChatPage, handlers: ChatHandlers) -> None:
     routes are closed in create_app)."""
     page.question.submit(
         handlers.respond,
-        [page.question, page.k, page.chatbot],
+        [page.question, page.k, page.history],
         page.outputs,
         api_visibility="private",
         concurrency_id="ask",
