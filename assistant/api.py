@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import shutil
 import sys
 import threading
@@ -12,9 +13,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import IndexMismatchError, IndexNotFoundError, InputError, ModelError
+
+if TYPE_CHECKING:
+    from assistant.search import Filters
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,10 @@ class Passage:
     citation: str
     score: float
     highlight: str
+    lang: str | None = None
+    """Language of the paragraph (``ja``, ``en``, ``ko``, ...)."""
+    date: str | None = None
+    """Date of its document (ISO), when the document names one."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,6 +79,7 @@ class Answer:
         return {
             "question": self.question,
             "confident": self.confident,
+            "notice": self.notice,
             "passages": [p.to_dict() for p in self.passages],
         }
 
@@ -100,7 +109,12 @@ def clean_question(question: object) -> tuple[str, str | None]:
     return cleaned, notice
 
 
-def _check_k(k: object) -> int:
+_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def check_k(k: object) -> int:
+    """``k`` as a whole number from 1 to MAX_K; raises InputError otherwise (every way in,
+    API, command line and web page, checks it here)."""
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise InputError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
     return k
@@ -309,21 +323,36 @@ class Assistant:
 
     # -- asking -------------------------------------------------------------------------------
 
-    def search(self, question: str, k: int = 5) -> list[Passage]:
-        """The k passages that best answer ``question``, best first."""
-        return self.ask(question, k=k).passages
+    def search(self, question: str, k: int = 5, **filters: Any) -> list[Passage]:
+        """The k passages that best answer ``question``, best first (filters as for ``ask``)."""
+        return self.ask(question, k=k, **filters).passages
 
-    def ask(self, question: str, k: int = 3, *, mode: str = "hybrid") -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int = 3,
+        *,
+        mode: str = "hybrid",
+        language: str | None = None,
+        source: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> Answer:
         """Answer ``question`` with the k best passages and whether the corpus answers it.
 
         ``mode`` picks the retrieval arm: ``hybrid`` (default), ``dense`` or ``lexical``.
+        ``language`` (``ja``, ``en``, ``ko``), ``source`` (a document's path or file name) and
+        ``date_from``/``date_to`` (ISO dates, inclusive) restrict which passages may answer.
         """
         cleaned, notice = clean_question(question)
-        k = _check_k(k)
+        k = check_k(k)
         if mode not in RETRIEVAL_MODES:
             raise InputError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
+        filters = self.check_filters(language, source, date_from, date_to)
         retriever = self._retriever
-        hits, confident = retriever.retrieve(cleaned, k, mode=mode)
+        hits, confident, why_not = retriever.retrieve(cleaned, k, mode=mode, filters=filters)
+        if why_not:
+            notice = f"{notice}; {why_not}" if notice else why_not
         if not all(math.isfinite(h.score) for h in hits):  # never a NaN score (damaged map)
             raise IndexMismatchError(
                 f"index at {retriever.stored.path} gave invalid scores; rebuild it with: "
@@ -339,10 +368,43 @@ class Assistant:
                 citation=h.passage["citation"],
                 score=round(float(h.score), 4),
                 highlight=h.highlight,
+                lang=h.passage.get("lang"),
+                date=h.passage.get("date"),
             )
             for h in hits
         ]
         return Answer(question=cleaned, passages=passages, confident=confident, notice=notice)
+
+    def check_filters(
+        self,
+        language: str | None = None,
+        source: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> Filters:
+        """The filters as given, checked against this index; raises InputError listing the
+        allowed values."""
+        from assistant.search import Filters
+
+        if language is not None:
+            known = sorted({p.get("lang") for p in self._retriever.stored.passages} - {None})
+            if language not in known:
+                raise InputError(
+                    f"no documents in language {language!r}; this index has: {', '.join(known)}"
+                )
+        if source is not None:
+            names = {d["source"] for d in self.documents}
+            names |= {n.replace("\\", "/").rsplit("/", 1)[-1] for n in names}
+            if source not in names:
+                raise InputError(
+                    f"no document {source!r} in this index; list them with: assistant documents"
+                )
+        for name, value in (("date_from", date_from), ("date_to", date_to)):
+            if value is not None and not _ISO_DATE.fullmatch(str(value)):
+                raise InputError(
+                    f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}"
+                )
+        return Filters(language, source, date_from, date_to)
 
     # -- the source at hand -------------------------------------------------------------------
 

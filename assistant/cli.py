@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=3, help="passages to show (default 3)")
     ask.add_argument("--json", action="store_true", help="print JSON")
     ask.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
+    _add_filters(ask)
 
     evaluate = commands.add_parser("eval", help="hit@1, hit@3 and MRR over a JSONL question set")
     evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
@@ -120,6 +121,29 @@ def _host(value: str) -> str:
     return str(address)
 
 
+def _add_filters(command: argparse.ArgumentParser) -> None:
+    """--lang, --doc, --since, --until: which passages may answer."""
+    command.add_argument(
+        "--lang", metavar="LANG", help="only passages in this language (ja, en, ko)"
+    )
+    command.add_argument("--doc", metavar="FILE", help="only this document (path or file name)")
+    command.add_argument(
+        "--since", metavar="DATE", help="only documents dated on/after YYYY[-MM[-DD]]"
+    )
+    command.add_argument(
+        "--until", metavar="DATE", help="only documents dated on/before YYYY[-MM[-DD]]"
+    )
+
+
+def _filters(args: argparse.Namespace) -> dict[str, str | None]:
+    return {
+        "language": args.lang,
+        "source": args.doc,
+        "date_from": args.since,
+        "date_to": args.until,
+    }
+
+
 def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -148,9 +172,11 @@ def _print_answer(answer, as_json: bool) -> None:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
     if not answer.confident:
-        print("Nothing in the documents seems to answer this. Closest passages:\n")
+        why = f" {answer.notice}" if answer.notice else ""
+        print(f"Nothing in the documents seems to answer this.{why} Closest passages:\n")
     for rank, passage in enumerate(answer.passages, start=1):
-        print(f"[{rank}] {passage.citation}  (score {passage.score:.3f})")
+        about = "".join(f"{x}, " for x in (passage.lang, passage.date) if x)
+        print(f"[{rank}] {passage.citation}  ({about}score {passage.score:.3f})")
         print(f"    source: {passage.source}")
         print(f"    answer: {passage.highlight}")
         print(f"    {passage.text}\n")
@@ -188,7 +214,7 @@ def _run(args: argparse.Namespace) -> int:
         _, notice = clean_question(question)  # fail fast, before loading the model
         if notice:
             print(f"note: {notice}", file=sys.stderr)
-        _print_answer(_load(args.index).ask(question, k=args.k), args.json)
+        _print_answer(_load(args.index).ask(question, k=args.k, **_filters(args)), args.json)
         return 0
     if args.command == "eval":
         from assistant.evaluate import evaluate, format_table, read_questions

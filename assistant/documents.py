@@ -36,6 +36,11 @@ MAX_HEADING_CHARS = 40
 """A plain-text line longer than this is prose, not a heading (the seed's longest heading is
 17 characters; its shortest paragraph over 80)."""
 
+MAX_TITLE_CHARS = 200
+"""A first line up to this long that stands alone and ends no sentence is the title: English
+titles of official readouts run to 130 characters ("Secretary Blinken's Trilateral Meeting with
+Japanese Foreign Minister Hayashi and Republic of Korea Foreign Minister Park")."""
+
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Larger files are skipped with a warning: an index is for reading, not for dumps."""
 
@@ -62,6 +67,10 @@ class Document:
     paragraphs: list[Paragraph] = field(default_factory=list)
     state: FileState | None = None
     """The file it was read from, as it was then: for judging later whether it changed."""
+    lang: str | None = None
+    """Language of the text (``ja``, ``en``, ``ko``, ...; see assistant.metadata)."""
+    date: str | None = None
+    """The document's own date as ISO (``2025-04-03``), when its text names one."""
 
     @property
     def sections(self) -> list[str]:
@@ -310,7 +319,7 @@ def _heading_text(block: _Block, markdown: bool) -> str | None:
 def _plain_title(block: _Block, markdown: bool) -> str | None:
     """Plain text: a short first line that is not a sentence is the title."""
     text = block.text
-    if markdown or len(block.lines) != 1 or len(text) > 2 * MAX_HEADING_CHARS:
+    if markdown or len(block.lines) != 1 or len(text) > MAX_TITLE_CHARS:
         return None
     return None if ends_sentence(text) else text
 
@@ -368,7 +377,20 @@ def parse_document(text: str, source: str) -> Document:
         Paragraph(number, body, sec, tuple(split_sentences(body)), first, last)
         for number, (body, sec, first, last) in enumerate(bodies, start=1)
     ]
-    return Document(title=title, source=source, text=text, paragraphs=paragraphs)
+    document = Document(title=title, source=source, text=text, paragraphs=paragraphs)
+    annotate(document)
+    return document
+
+
+def annotate(document: Document) -> Document:
+    """Fill in the language and date a document does not state otherwise (from its text)."""
+    from assistant.metadata import detect_language, document_date
+
+    if document.lang is None:
+        document.lang = detect_language(document.text)
+    if document.date is None:
+        document.date = document_date(document.text)
+    return document
 
 
 # --------------------------------------------------------------------------------------------

@@ -145,7 +145,9 @@ def writing(path: Path, cleanup: Path | None = None) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        error = storage_error(exc, _failed_path(exc, path))
+        error = (
+            None if isinstance(exc, StorageError) else storage_error(exc, _failed_path(exc, path))
+        )
         if cleanup is not None:
             if cleanup.is_dir() and not cleanup.is_symlink():
                 shutil.rmtree(cleanup, ignore_errors=True)

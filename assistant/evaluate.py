@@ -1,9 +1,18 @@
-"""hit@1, hit@3 and MRR over a JSONL question set, overall and per language.
+"""hit@1, hit@3 and MRR over a JSONL question set, overall, per language and per kind.
 
-Each line: ``{"lang": "ja", "question": "...", "expect": "phrase" | null, "paragraph": 7 | null}``.
-A hit is a returned passage that contains ``expect`` (and, when given, has that paragraph
-number). Rows with ``expect: null`` have no answer in the corpus: they count as rejected when
-the answer is not confident.
+Two row formats are graded:
+
+* single-document rows: ``{"lang": "ja", "question": "...", "expect": "phrase" | null,
+  "paragraph": 7 | null}``: a hit is a passage that contains ``expect`` (and, when given, has
+  that paragraph number);
+* archive rows, which also name the answering file: ``{"lang", "question", "doc": "name.txt",
+  "expect", "kind": "same-lang" | "cross-lang" | "disambig" | "ood", "alt": [{"doc",
+  "expect"}]}``: a hit is a passage from a file of that name containing ``expect``, or one of
+  the ``alt`` citations (a translation's paragraph answers as well). Paragraph numbers are not
+  compared: ``expect`` is unique within its document.
+
+Rows with ``expect: null`` have no answer in the corpus: they count as rejected when the answer
+is not confident. ``confident`` is the share of answerable questions answered confidently.
 """
 
 from __future__ import annotations
@@ -41,7 +50,19 @@ def read_questions(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _is_hit(passage: Any, row: dict[str, Any]) -> bool:
+def _file_name(source: str) -> str:
+    return source.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def is_hit(passage: Any, row: dict[str, Any]) -> bool:
+    """Whether ``passage`` answers ``row`` (see the module docstring for both formats)."""
+    if row.get("doc"):
+        targets = [row, *(row.get("alt") or [])]
+        name = _file_name(passage.source)
+        return any(
+            name == t.get("doc") and t.get("expect") and t["expect"] in passage.text
+            for t in targets
+        )
     if row.get("paragraph") is not None and passage.paragraph != row["paragraph"]:
         return False
     return row["expect"] in passage.text
@@ -57,11 +78,12 @@ def evaluate(
     0.95
     """
     depth = max(k, *K_VALUES)
-    per_lang: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    per_bucket: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     misses = []
     latencies = []
     for row in rows:
         lang = row.get("lang", "?")
+        buckets = ["overall", lang] + ([f"kind:{row['kind']}"] if row.get("kind") else [])
         started = time.perf_counter()
         answer = (
             assistant.ask(row["question"], k=depth, mode=mode)
@@ -70,12 +92,12 @@ def evaluate(
         )
         latencies.append(time.perf_counter() - started)
         if row.get("expect") is None:
-            for bucket in (lang, "overall"):
-                per_lang[bucket]["rejected"].append(0.0 if answer.confident else 1.0)
+            for bucket in buckets:
+                per_bucket[bucket]["rejected"].append(0.0 if answer.confident else 1.0)
             continue
-        rank = next((i for i, p in enumerate(answer.passages, 1) if _is_hit(p, row)), None)
-        for bucket in (lang, "overall"):
-            metrics = per_lang[bucket]
+        rank = next((i for i, p in enumerate(answer.passages, 1) if is_hit(p, row)), None)
+        for bucket in buckets:
+            metrics = per_bucket[bucket]
             for cutoff in K_VALUES:
                 metrics[f"hit@{cutoff}"].append(1.0 if rank and rank <= cutoff else 0.0)
             metrics["mrr"].append(1.0 / rank if rank else 0.0)
@@ -85,14 +107,20 @@ def evaluate(
             misses.append(
                 {
                     "lang": lang,
+                    "kind": row.get("kind"),
                     "question": row["question"],
-                    "want": row.get("paragraph"),
+                    "want": row.get("doc", "") + f" ¶{row.get('paragraph')}"
+                    if row.get("doc")
+                    else f"¶{row.get('paragraph')}",
                     "rank": rank,
                     "got": top.citation if top else None,
                 }
             )
     summary: dict[str, Any] = {}
-    for bucket, metrics in sorted(per_lang.items(), key=lambda kv: (kv[0] != "overall", kv[0])):
+    order = {"overall": 0, "ja": 1, "en": 2, "ko": 3}
+    for bucket, metrics in sorted(
+        per_bucket.items(), key=lambda kv: (kv[0].startswith("kind:"), order.get(kv[0], 9), kv[0])
+    ):
         summary[bucket] = {name: round(sum(v) / len(v), 3) for name, v in metrics.items()}
         summary[bucket]["n"] = len(metrics.get("mrr", [])) + len(metrics.get("rejected", []))
     latencies.sort()
@@ -104,16 +132,17 @@ def evaluate(
 def format_table(summary: dict[str, Any]) -> str:
     """A plain table of the metrics, one row per language."""
     columns = ["n", "hit@1", "hit@3", "mrr", "confident", "rejected"]
-    lines = ["lang     " + "".join(f"{c:>10}" for c in columns)]
+    lines = ["bucket           " + "".join(f"{c:>10}" for c in columns)]
     for bucket, metrics in summary.items():
         if not isinstance(metrics, dict):
             continue
         cells = "".join(f"{metrics[c]:>10}" if c in metrics else f"{'-':>10}" for c in columns)
-        lines.append(f"{bucket:<9}" + cells)
+        lines.append(f"{bucket:<17}" + cells)
     lines.append(f"search latency p50: {summary['latency_ms_p50']} ms")
     for miss in summary["misses"]:
         lines.append(
-            f"  miss [{miss['lang']}] {miss['question']} -> want ¶{miss['want']}, "
+            f"  miss [{miss['lang']}{' ' + miss['kind'] if miss.get('kind') else ''}] "
+            f"{miss['question']} -> want {miss['want']}, "
             f"rank {miss['rank']}, top {miss['got']}"
         )
     return "\n".join(lines)

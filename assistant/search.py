@@ -1,19 +1,9 @@
-"""Retrieval: dense passage and sentence scores fused with lexical BM25; highlight; confidence.
+"""Retrieval: candidates from the dense and lexical indexes, scored by assistant.scoring;
+the answering sentence; whether the corpus answers at all; filters by language, document and
+date.
 
-Scoring a passage p for a question q (cosines are of normalised e5 vectors):
-
-    dense(p)   = max(cos(q, p), max over sentences s of p of cos(q, s))
-    lexical(p) = BM25(q, p) / max over passages of BM25(q, .)          (0..1)
-    hybrid(p)  = dense(p) + LEXICAL_WEIGHT * coverage(q)**2 * lexical(p)
-
-The sentence term lets a long paragraph that covers several topics rank for a question about
-any one of them. ``coverage`` is the share of the question's tokens that occur in the corpus at
-all: a Japanese question about a Japanese corpus gets the lexical arm's full weight, while an
-English or Korean one (whose words the corpus does not contain) is left to the dense arm, which
-understands across languages. Plain rank fusion had dragged English and Korean questions down
-(DESIGN.md: RRF en 0.57, ko 0.17 hit@1 vs dense 0.93 / 0.83).
-
-The highlight is the passage's sentence with the best sentence score, scored the same way.
+How a passage's score is computed is in one place: :func:`assistant.scoring.passage_scores`.
+This module gathers its evidence (cosines, BM25, language offsets, dates) for the candidates.
 """
 
 from __future__ import annotations
@@ -23,15 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from assistant.confidence import background_vectors, is_confident
+from assistant import scoring
+from assistant.confidence import (
+    REFERENCE_NULL_MARGIN,
+    background_vectors,
+    is_confident,
+    parallel_bank_vectors,
+)
+from assistant.encoder import Encoder, as_encoder
+from assistant.key_terms import missing_terms, not_found_notice
+from assistant.metadata import question_months, question_years
 from assistant.store import StoredIndex
-
-LEXICAL_WEIGHT = 0.05
-"""Measured with eval/tune_fusion.py on dev + extra questions (88 questions, ja/en/ko): with
-coverage squared, 0.05 was the only setting with hit@1 = 1.0 in every language; 0.03-0.2 and
-plain coverage all reached 0.985 (one Japanese miss each). Squaring keeps a question that shares
-only a few words with the corpus (外相会合はどこで…: coverage 0.36) from being pulled to the
-paragraph that happens to share them."""
 
 CANDIDATES = 100
 """Passages the dense index proposes when the corpus is larger than this; the lexical arm adds
@@ -45,18 +37,53 @@ class Hit:
     highlight: str
 
 
+@dataclass(frozen=True)
+class Filters:
+    """Which passages may answer: by language, document (source path or file name) and date
+    (ISO, inclusive; a document without a date is outside any date range)."""
+
+    language: str | None = None
+    source: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.language, self.source, self.date_from, self.date_to))
+
+    def admits(self, passage: dict[str, Any]) -> bool:
+        if self.language and passage.get("lang") != self.language:
+            return False
+        if self.source and self.source not in (
+            passage["source"],
+            passage["source"].replace("\\", "/").rsplit("/", 1)[-1],
+        ):
+            return False
+        date = passage.get("date")
+        if (self.date_from or self.date_to) and not date:
+            return False
+        if self.date_from and date < self.date_from:
+            return False
+        return not (self.date_to and date[: len(self.date_to)] > self.date_to)
+
+
 class Retriever:
     """Scores the passages of one stored index for a question."""
 
     def __init__(self, stored: StoredIndex, model: Any, model_key: str | None = None):
         self.stored = stored
-        self.model = model
+        self.encoder: Encoder = as_encoder(model)
         passages = stored.passages
         self.sentence_start = np.zeros(len(passages) + 1, dtype=np.int64)
         np.cumsum([len(p["sentences"]) for p in passages], out=self.sentence_start[1:])
         self.lexical = stored.lexical
         self.sentence_lexical = stored.sentence_lexical
-        self.background = background_vectors(model, model_key)
+        self.background = background_vectors(self.encoder, model_key)
+        self.language_bank = parallel_bank_vectors(self.encoder, model_key)
+        self.corpus_null = float(stored.manifest.get("null_margin", REFERENCE_NULL_MARGIN))
+        self.languages = [p.get("lang") or "und" for p in passages]
+        documents = stored.documents
+        self.corpus_text = "\n".join(f"{d['title']}\n{d['text']}" for d in documents)
+        self.latin_only = bool(documents) and all(d.get("lang") == "en" for d in documents)
         import faiss
 
         # One question is one small search: measured at 100k passages, an exact scan took
@@ -64,10 +91,7 @@ class Retriever:
         faiss.omp_set_num_threads(1)
 
     def encode_query(self, question: str) -> np.ndarray:
-        vector = self.model.encode_query(
-            [question], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
-        return np.asarray(vector, dtype=np.float32)
+        return self.encoder.encode_queries([question])
 
     def candidates(self, query: np.ndarray, lexical_scores: np.ndarray) -> np.ndarray:
         """Passage ids worth scoring in full: all of a small corpus, else the union of the
@@ -103,37 +127,57 @@ class Retriever:
         rows = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         return rows, counts
 
-    @staticmethod
-    def _normalised(scores: np.ndarray) -> np.ndarray:
-        top = float(scores.max()) if scores.size else 0.0
-        return scores / top if top > 0 else np.zeros_like(scores)
+    def allowed(self, filters: Filters) -> np.ndarray | None:
+        """Ids of the passages ``filters`` admit (None: all of them)."""
+        if not filters:
+            return None
+        return np.array(
+            [i for i, p in enumerate(self.stored.passages) if filters.admits(p)], dtype=np.int64
+        )
 
-    def retrieve(self, question: str, k: int, mode: str = "hybrid") -> tuple[list[Hit], bool]:
-        """The k best passages for ``question`` and whether the corpus answers it."""
-        if not self.stored.passages:
-            return [], False
+    def retrieve(
+        self, question: str, k: int, mode: str = "hybrid", filters: Filters | None = None
+    ) -> tuple[list[Hit], bool, str | None]:
+        """The k best passages for ``question``, whether the corpus answers it, and why not
+        (a notice naming the key terms the documents never mention), if that is why."""
+        allowed = self.allowed(filters or Filters())
+        if not self.stored.passages or (allowed is not None and not allowed.size):
+            return [], False, None
         query = self.encode_query(question)
         tokens = self.lexical.query_tokens(question)
         coverage = self.lexical.coverage(tokens)
         all_lexical = self.lexical.scores(tokens)
-        candidates = self.candidates(query, all_lexical)
+        candidates = self.candidates(query, all_lexical) if allowed is None else allowed
         passage, best_sentence, sentence_scores = self.dense_scores(query, candidates)
-        dense = np.maximum(passage, best_sentence)
-        lexical = self._normalised(all_lexical[candidates])
         rows, counts = self.sentence_rows(candidates)
-        sentence_lexical = self._normalised(self.sentence_lexical.scores(tokens)[rows])
+        sentence_lexical = scoring.normalised(self.sentence_lexical.scores(tokens)[rows])
+        passages = [self.stored.passages[int(i)] for i in candidates]
+        evidence = scoring.Evidence(
+            passage=passage,
+            best_sentence=best_sentence,
+            lexical=scoring.normalised(all_lexical[candidates]),
+            language=scoring.language_offsets(
+                query[0], self.language_bank, [self.languages[int(i)] for i in candidates]
+            ),
+            date=scoring.date_evidence(
+                question_months(question),
+                question_years(question),
+                [p.get("months") or [] for p in passages],
+            ),
+        )
+        dense = scoring.dense_scores(evidence)
         if mode == "dense":
             weight, ranking = 0.0, dense
         elif mode == "lexical":
-            weight, ranking = 1.0, lexical
+            weight, ranking = 1.0, evidence.lexical
         else:
-            weight = LEXICAL_WEIGHT * coverage**2
-            ranking = dense + weight * lexical
+            weight = scoring.LEXICAL_WEIGHT * coverage**2
+            ranking = scoring.passage_scores(evidence, coverage)
         sentence_ranking = sentence_scores + weight * sentence_lexical
         offsets = np.concatenate([[0], np.cumsum(counts)])
         hits = []
         for position in np.argsort(-ranking, kind="stable")[:k]:
-            p = self.stored.passages[int(candidates[position])]
+            p = passages[position]
             first, last = offsets[position], offsets[position + 1]
             if last > first:
                 s0, s1 = p["sentences"][int(np.argmax(sentence_ranking[first:last]))]
@@ -141,5 +185,10 @@ class Retriever:
             else:
                 highlight = p["text"]
             hits.append(Hit(p, float(ranking[position]), highlight))
-        confident, _ = is_confident(float(dense.max()), query[0], self.background, coverage)
-        return hits, confident
+        confident, _ = is_confident(
+            float(dense.max()), query[0], self.background, coverage, self.corpus_null
+        )
+        missing = missing_terms(question, self.corpus_text, self.latin_only)
+        if missing:
+            return hits, False, not_found_notice(missing)
+        return hits, confident, None

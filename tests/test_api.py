@@ -17,7 +17,18 @@ from assistant import (
 )
 from assistant.api import MAX_QUESTION_CHARS
 
-PASSAGE_FIELDS = ["text", "doc", "source", "section", "paragraph", "citation", "score", "highlight"]
+PASSAGE_FIELDS = [
+    "text",
+    "doc",
+    "source",
+    "section",
+    "paragraph",
+    "citation",
+    "score",
+    "highlight",
+    "lang",
+    "date",
+]
 
 
 def test_search_returns_five_passages_best_first(seed_assistant):
@@ -44,7 +55,7 @@ def test_ask_returns_an_answer(seed_assistant):
     assert top.source.endswith("000_2daad77d3c406492.txt")
     assert isinstance(top.score, float) and isinstance(top.paragraph, int)
     assert "山火事" in top.highlight and top.highlight in top.text
-    assert set(answer.to_dict()) == {"question", "confident", "passages"}
+    assert set(answer.to_dict()) == {"question", "confident", "notice", "passages"}
     assert list(answer.to_dict()["passages"][0]) == PASSAGE_FIELDS
 
 

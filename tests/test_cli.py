@@ -100,7 +100,7 @@ def test_ask_json_with_a_very_long_question(seed_index):
     assert result.returncode == 0, stderr
     assert "note:" in stderr and "only the first 2000" in stderr and "Traceback" not in stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"question", "confident", "passages"}
+    assert set(data) == {"question", "confident", "notice", "passages"}
     assert data["question"].startswith("北朝鮮のサイバー攻撃による暗号資産の窃取。あ")
     assert len(data["question"]) == 2000
     assert isinstance(data["confident"], bool)

@@ -1,0 +1,211 @@
+"""What a document says about itself: its language and the dates it names.
+
+An archive holds many similar statements in Japanese, English and Korean; a question that names
+a month ("in September 2024", "2024年9月", "2024년 9월") must find the statement of that month
+whatever language either is written in, so dates are read in every form the three languages
+write them and compared as ISO strings:
+
+>>> [m.iso for m in find_dates("令和7年4月3日、2025年4月3日、April 3, 2025、2025년 4월 3일")]
+['2025-04-03', '2025-04-03', '2025-04-03', '2025-04-03']
+>>> [detect_language(t) for t in ("日米韓共同声明", "한미일 공동성명", "Joint Statement")]
+['ja', 'ko', 'en']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+LANGUAGES = ("ja", "en", "ko")
+"""Languages the assistant knows by name; other text is tagged ``zh`` (Han without kana) or
+``und`` (undetermined)."""
+
+_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
+"""Japanese era name -> the Gregorian year before its first year (令和元年 = 2019)."""
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+_PATTERNS = [
+    # 令和7年4月3日, 令和元年5月
+    (
+        "era",
+        re.compile(r"(令和|平成|昭和)\s*(元|\d{1,2})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?"),
+    ),
+    # 2025年4月3日, 2025년 4월 3일, 2025年4月
+    ("cjk", re.compile(r"(?<!\d)(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월](?:\s*(\d{1,2})\s*[日일])?")),
+    # 3 April 2025 (before "April 2025", which would read it without its day)
+    ("dmy", re.compile(rf"(?<!\d)(\d{{1,2}})\s+({_MONTH})\.?,?\s+(\d{{4}})(?!\d)", re.I)),
+    # April 3, 2025 / April 2025 / Apr. 3 2025
+    (
+        "mdy",
+        re.compile(
+            rf"(?<![A-Za-z])({_MONTH})\.?\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(\d{{4}})(?!\d)",
+            re.I,
+        ),
+    ),
+    # 2025-04-03, 2025/4/3, 2025.4.3
+    ("iso", re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")),
+]
+_MONTH_DAY = [
+    re.compile(r"(?<![\d年년])(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]"),
+    re.compile(
+        rf"(?<![A-Za-z])({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?![\d])(?!,?\s+\d{{4}})",
+        re.I,
+    ),
+]
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date named in a text: year and month always, the day when given."""
+
+    position: int
+    year: int
+    month: int
+    day: int | None = None
+
+    @property
+    def iso(self) -> str:
+        """``2025-04-03``, or ``2025-04`` without a day."""
+        base = f"{self.year:04d}-{self.month:02d}"
+        return f"{base}-{self.day:02d}" if self.day else base
+
+    @property
+    def month_key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def _valid(year: int, month: int, day: int | None) -> bool:
+    return 1900 <= year <= 2100 and 1 <= month <= 12 and (day is None or 1 <= day <= 31)
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """Every full date (year and month, maybe a day) in ``text``, in order of position."""
+    text = unicodedata.normalize("NFKC", text)
+    found: dict[int, DateMention] = {}
+    taken: list[tuple[int, int]] = []  # a date read by one pattern is not read again
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            if kind == "era":
+                offset = _ERAS[match[1]]
+                year = offset + (1 if match[2] == "元" else int(match[2]))
+                month, day = int(match[3]), match[4]
+            elif kind in ("cjk", "iso"):
+                year, month, day = int(match[1]), int(match[2]), match[3]
+            elif kind == "mdy":
+                year, month, day = int(match[3]), _MONTHS[match[1].lower()], match[2]
+            else:
+                year, month, day = int(match[3]), _MONTHS[match[2].lower()], match[1]
+            day_number = int(day) if day else None
+            if _valid(year, month, day_number):
+                found.setdefault(match.start(), DateMention(match.start(), year, month, day_number))
+                taken.append(match.span())
+    return sorted(found.values(), key=lambda m: m.position)
+
+
+def _month_days(text: str) -> list[tuple[int, int]]:
+    """Month-day mentions without a year (4月3日, 4월 3일, May 31), as (month, day)."""
+    text = unicodedata.normalize("NFKC", text)
+    pairs = []
+    for match in _MONTH_DAY[0].finditer(text):
+        pairs.append((int(match[1]), int(match[2])))
+    for match in _MONTH_DAY[1].finditer(text):
+        pairs.append((_MONTHS[match[1].lower()], int(match[2])))
+    return [(m, d) for m, d in pairs if 1 <= m <= 12 and 1 <= d <= 31]
+
+
+def document_date(text: str) -> str | None:
+    """The document's own date: the first full date it names (a statement's dateline or its
+    first sentence), as ISO; None when the text names none with a year."""
+    dates = find_dates(text)
+    full = [d for d in dates if d.day]
+    chosen = full[0] if full else (dates[0] if dates else None)
+    return chosen.iso if chosen else None
+
+
+def document_months(text: str, date: str | None = None) -> list[str]:
+    """Every month (``YYYY-MM``) the document is about: each full date it names, and month-day
+    mentions (5月31日, May 31) placed in the year of the document's own ``date``.
+
+    A readout released on 1 June about a meeting on 31 May answers "in May" and "in June".
+    """
+    months = {d.month_key for d in find_dates(text)}
+    if date:
+        year = int(date[:4])
+        months.update(f"{year:04d}-{m:02d}" for m, _ in _month_days(text))
+    return sorted(months)
+
+
+def question_months(question: str) -> list[str]:
+    """Months (``YYYY-MM``) a question names ("in September 2024", "2024年9月")."""
+    return sorted({d.month_key for d in find_dates(question)})
+
+
+def question_years(question: str) -> list[int]:
+    """Years a question names, with or without a month ("in 2024", "2024年の")."""
+    return sorted({int(y) for y in _YEAR.findall(unicodedata.normalize("NFKC", question))})
+
+
+def _script_counts(text: str) -> dict[str, int]:
+    counts = {"hangul": 0, "kana": 0, "han": 0, "latin": 0}
+    for ch in text:
+        if "\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f":
+            counts["hangul"] += 1
+        elif "\u3040" <= ch <= "\u30ff" or "\uff66" <= ch <= "\uff9f":
+            counts["kana"] += 1
+        elif "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+            counts["han"] += 1
+        elif ch.isascii() and ch.isalpha():
+            counts["latin"] += 1
+    return counts
+
+
+def detect_language(text: str) -> str:
+    """``ja``, ``ko``, ``en``, ``zh`` or ``und``, by script.
+
+    For the languages the assistant serves the script decides: Hangul is Korean, kana are
+    Japanese (a Japanese text is 40-70 % kana), Latin letters are taken for English. Script
+    counting is exact for these three and costs microseconds per paragraph; a statistical
+    detector would add a dependency for no gain on them.
+    """
+    counts = _script_counts(text)
+    cjk = counts["kana"] + counts["han"]
+    # Latin letters are 1 char per sound, CJK about 2-3 Latin letters' worth each.
+    if (
+        counts["hangul"]
+        and counts["hangul"] >= 0.5 * cjk
+        and counts["hangul"] * 2 >= 0.2 * counts["latin"]
+    ):
+        return "ko"
+    if cjk and cjk * 2 >= 0.2 * counts["latin"]:
+        if counts["kana"] or not counts["han"]:
+            return "ja"
+        return "ja" if counts["han"] < 8 else "zh"
+    if counts["latin"]:
+        return "en"
+    return "und"

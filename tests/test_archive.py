@@ -1,0 +1,91 @@
+"""Archive retrieval with the real model: the seed plus the 20 real statements of the shared
+development archive (ja/en/ko), built once for the module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.evaluate import evaluate, read_questions
+
+ROOT = Path(__file__).resolve().parent.parent
+ARCHIVE = ROOT.parent / "shared" / "eval" / "archive"
+
+pytestmark = pytest.mark.skipif(
+    not (ARCHIVE / "questions.jsonl").exists(),
+    reason="the shared archive set is not beside the checkout",
+)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    from assistant import Assistant, build_index
+
+    index_dir = tmp_path_factory.mktemp("archive-index")
+    build_index([ROOT / "corpus", ARCHIVE / "docs"], index_dir=index_dir)
+    return Assistant.load(index_dir)
+
+
+def test_archive_dev_set_stays_above_its_measured_floor(archive):
+    """Regression floors a little under the figures measured when this was tuned (hit@1 0.64,
+    same-language hit@3 1.0, disambiguation hit@1 0.79, off-topic rejected 0.7, confident 1.0);
+    the round before scored 0.45 / 0.96 / 0.50 / 0.2."""
+    summary = evaluate(archive, read_questions(ARCHIVE / "questions.jsonl"))
+    assert summary["overall"]["hit@1"] >= 0.6
+    assert summary["kind:same-lang"]["hit@3"] >= 0.95
+    assert summary["kind:disambig"]["hit@1"] >= 0.7
+    assert summary["kind:cross-lang"]["hit@3"] >= 0.35
+    assert summary["kind:ood"]["rejected"] >= 0.6
+    assert summary["overall"]["confident"] >= 0.9
+
+
+def test_passages_carry_language_and_date(archive):
+    answer = archive.ask("What did the three leaders agree to establish in Lima?", k=5)
+    lima = [p for p in answer.passages if p.source.endswith("02_lima-summit-overview.en.txt")]
+    assert lima, [p.citation for p in answer.passages]
+    assert (lima[0].lang, lima[0].date) == ("en", "2024-11-15")
+    data = answer.to_dict()["passages"][0]
+    assert {"lang", "date"} <= data.keys()
+
+
+def test_a_korean_question_finds_the_english_statement(archive):
+    answer = archive.ask(
+        "2025년 7월 쿼드 외교장관 공동성명은 어떤 영역의 평화와 안정을 강조했나?", k=3
+    )
+    assert any(p.source.endswith("14_quad-fm-2025-07-statement.en.txt") for p in answer.passages)
+
+
+def test_the_month_picks_the_statement(archive):
+    """Two vice-ministerial meetings (May and October 2024) are described alike; the month in
+    the question decides."""
+    may = archive.ask("2024年5月の日米韓次官協議はどこで開催されたか。", k=1).passages[0]
+    october = archive.ask("2024年10月の日米韓次官協議はどこで開催されたか。", k=1).passages[0]
+    assert Path(may.source).name.startswith(("05_vm-virginia", "06_vm-virginia")), may.citation
+    assert Path(october.source).name.startswith(("03_vm-seoul", "04_vm-seoul")), october.citation
+
+
+def test_filters_restrict_language_document_and_date(archive):
+    question = "北朝鮮のミサイル発射について閣僚は何を述べたか"
+    assert {p.lang for p in archive.search(question, k=10, language="ko")} == {"ko"}
+    only = archive.search(question, k=3, source="12_fm-bali-2022-07.en.txt")
+    assert {Path(p.source).name for p in only} == {"12_fm-bali-2022-07.en.txt"}
+    dated = archive.search(question, k=10, date_from="2025-01-01")
+    assert dated and all(p.date >= "2025-01-01" for p in dated)
+
+
+def test_a_question_about_something_never_mentioned_says_so(archive):
+    answer = archive.ask("2024年のG20リオデジャネイロ首脳宣言は気候資金について何を掲げたか。")
+    assert not answer.confident
+    assert answer.notice == "The documents do not mention G20."
+
+
+def test_bad_filters_are_one_line_listing_the_allowed_values(archive):
+    from assistant import InputError
+
+    with pytest.raises(InputError, match="this index has: en, ja, ko"):
+        archive.ask("test", language="fr")
+    with pytest.raises(InputError, match="YYYY"):
+        archive.ask("test", date_from="last year")
+    with pytest.raises(InputError, match="no document"):
+        archive.ask("test", source="missing.txt")

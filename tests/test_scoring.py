@@ -1,0 +1,153 @@
+"""Pure logic of archive retrieval on synthetic data: no model, runs in milliseconds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant import scoring
+from assistant.key_terms import key_terms, missing_terms, not_found_notice
+from assistant.metadata import (
+    detect_language,
+    document_date,
+    document_months,
+    find_dates,
+    question_months,
+    question_years,
+)
+from assistant.search import Filters
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "令和7年4月3日",
+        "２０２５年４月３日",
+        "2025年4月3日",
+        "April 3, 2025",
+        "3 April 2025",
+        "2025년 4월 3일",
+        "2025-04-03",
+    ],
+)
+def test_every_form_of_a_date_reads_as_one_iso_date(text):
+    assert [m.iso for m in find_dates(f"会合は{text}に行われた。")] == ["2025-04-03"]
+
+
+def test_era_first_year_and_invalid_dates():
+    assert [m.iso for m in find_dates("令和元年5月1日")] == ["2019-05-01"]
+    assert find_dates("2025年13月1日") == []
+    assert find_dates("room 2025-99-99") == []
+
+
+def test_document_date_prefers_the_first_full_date_and_months_use_its_year():
+    text = "Readout\n\nJune 1, 2024\n\nThe ministers met on May 31 in Washington."
+    assert document_date(text) == "2024-06-01"
+    assert document_months(text, document_date(text)) == ["2024-05", "2024-06"]
+    assert document_date("No date here.") is None
+
+
+def test_question_months_and_years():
+    assert question_months("2024年5月末に行われた協議") == ["2024-05"]
+    assert question_months("in late September 2025?") == ["2025-09"]
+    assert question_months("2025년 7월 쿼드") == ["2025-07"]
+    assert question_years("2024年の首脳会議") == [2024]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("日米韓の外相は会談した。", "ja"),
+        ("日米韓共同声明", "ja"),
+        ("한미일 외교장관은 회담했다.", "ko"),
+        ("The ministers met in Brussels.", "en"),
+        ("12345", "und"),
+        ("中华人民共和国外交部发言人表示欢迎各方", "zh"),
+    ],
+)
+def test_language_by_script(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_language_offset_lets_a_foreign_passage_win():
+    """The bank shows the question prefers Korean text by 0.1 whatever it says; the English
+    passage that is only 0.05 behind in raw cosine must then win."""
+    bank = {
+        "en": np.array([[1.0, 0.0, 0.0]], dtype=np.float32),
+        "ko": np.array([[0.0, 1.0, 0.0]], dtype=np.float32),
+    }
+    query = np.array([0.5, 0.6, 0.0], dtype=np.float32)
+    offsets = scoring.language_offsets(query, bank, ["ko", "en"])
+    evidence = scoring.Evidence(
+        passage=np.array([0.85, 0.80]),
+        best_sentence=np.array([0.0, 0.0]),
+        lexical=np.zeros(2),
+        language=offsets,
+        date=np.zeros(2),
+    )
+    assert np.argmax(scoring.dense_scores(evidence)) == 0
+    assert np.argmax(scoring.passage_scores(evidence, coverage=0.0)) == 1
+
+
+def test_date_evidence_matches_months_and_years():
+    months = [["2024-09"], ["2024-10"], ["2023-09"], []]
+    assert scoring.date_evidence(["2024-09"], [2024], months).tolist() == [1.0, 0.5, -1.0, 0.0]
+    assert scoring.date_evidence([], [2023], months).tolist() == [-1.0, -1.0, 1.0, 0.0]
+    assert scoring.date_evidence([], [], months).tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_date_term_breaks_a_tie_between_similar_statements():
+    evidence = scoring.Evidence(
+        passage=np.array([0.850, 0.845]),
+        best_sentence=np.zeros(2),
+        lexical=np.zeros(2),
+        language=np.zeros(2),
+        date=scoring.date_evidence(["2024-10"], [2024], [["2024-05"], ["2024-10"]]),
+    )
+    assert np.argmax(scoring.passage_scores(evidence, coverage=0.0)) == 1
+
+
+def test_lexical_weight_follows_coverage_squared():
+    evidence = scoring.Evidence(
+        passage=np.array([0.80, 0.80]),
+        best_sentence=np.zeros(2),
+        lexical=np.array([1.0, 0.0]),
+        language=np.zeros(2),
+        date=np.zeros(2),
+    )
+    full = scoring.passage_scores(evidence, coverage=1.0)
+    half = scoring.passage_scores(evidence, coverage=0.5)
+    assert full[0] - full[1] == pytest.approx(scoring.LEXICAL_WEIGHT)
+    assert half[0] - half[1] == pytest.approx(scoring.LEXICAL_WEIGHT / 4)
+
+
+def test_evidence_arrays_must_agree_in_length():
+    with pytest.raises(ValueError, match="differ in length"):
+        scoring.Evidence(np.zeros(2), np.zeros(2), np.zeros(3), np.zeros(2), np.zeros(2))
+
+
+def test_key_terms_and_missing_ones():
+    acronyms, names = key_terms("What did the G7 and NATO say about Wilmington, Delaware?")
+    assert acronyms == ["G7", "NATO"] and names == ["Wilmington", "Delaware"]
+    corpus = "The G7 ministers met. NATO was mentioned."
+    assert missing_terms("What did the G20 decide?", corpus, latin_only=False) == ["G20"]
+    # names are checked only where every document is in Latin script
+    assert missing_terms("Did they meet in Wilmington?", corpus, latin_only=False) == []
+    assert missing_terms("Did they meet in Wilmington?", corpus, latin_only=True) == ["Wilmington"]
+    # country codes are written in other scripts in Japanese and Korean documents
+    assert missing_terms("What did the US say?", "米国は述べた。", latin_only=False) == []
+    assert not_found_notice(["Quad", "FTA"]) == "The documents do not mention Quad or FTA."
+
+
+def test_filters_admit_by_language_document_and_date():
+    passage = {"lang": "en", "source": "docs/a.en.txt", "date": "2024-10-16"}
+    undated = {"lang": "ja", "source": "docs/b.ja.txt", "date": None}
+    assert Filters(language="en").admits(passage) and not Filters(language="ja").admits(passage)
+    assert Filters(source="a.en.txt").admits(passage)
+    assert Filters(source="docs/a.en.txt").admits(passage)
+    assert not Filters(source="b.ja.txt").admits(passage)
+    assert Filters(date_from="2024-10", date_to="2024").admits(passage)
+    assert not Filters(date_from="2024-11").admits(passage)
+    assert not Filters(date_to="2024-09-30").admits(passage)
+    assert not Filters(date_from="2020").admits(undated)
+    assert not Filters() and Filters().admits(undated)
