@@ -115,7 +115,7 @@ def test_questions_are_answered_while_an_upload_is_embedded(client, tmp_path):
         " ".join(
             f"Harbour log {p}-{s}: the ferry number {p * 10 + s} left on time." for s in range(10)
         )
-        for p in range(40)
+        for p in range(20)
     ]
     log = tmp_path / "harbour.txt"
     log.write_text("Harbour log\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
@@ -129,3 +129,21 @@ def test_questions_are_answered_while_an_upload_is_embedded(client, tmp_path):
     assert "Added harbour.txt" in job.result(timeout=300)
     print(f"\n{len(latencies)} questions during the upload: slowest {sorted(latencies)[-5:]}")
     assert len(latencies) >= 3 and max(latencies) < QUESTION_BUDGET_SECONDS
+
+
+def test_an_upload_request_larger_than_a_batch_is_refused_unread(client):
+    import http.client
+    from urllib.parse import urlsplit
+
+    from ui.uploads import MAX_UPLOAD_TOTAL_BYTES
+
+    address = urlsplit(client.src)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    connection.putrequest("POST", "/gradio_api/upload")
+    connection.putheader("Content-Type", "multipart/form-data; boundary=b")
+    connection.putheader("Content-Length", str(MAX_UPLOAD_TOTAL_BYTES + 1024 * 1024))
+    connection.endheaders()  # the body is never sent: the answer comes before it is needed
+    response = connection.getresponse()
+    assert response.status == 413
+    assert b"limited to 8 MB" in response.read()
+    connection.close()

@@ -425,7 +425,7 @@ def launch_options(host: str, port: int, allow_upload: bool = False) -> dict[str
         "max_file_size": MAX_UPLOAD_BYTES,
         "theme": theme,
         "css": render.CSS,
-        "app_kwargs": {} if allow_upload else {"middleware": [UploadGate.middleware()]},
+        "app_kwargs": {"middleware": [UploadGate.middleware(allow=allow_upload)]},
     }
 
 

@@ -257,26 +257,44 @@ class UploadWorker:
 
 
 class UploadGate:
-    """ASGI middleware that closes every upload route (Gradio's ``/gradio_api/upload`` among
-    them) on a server started without ``--allow-upload``: nothing is written to Gradio's temp
-    folder, where other Gradio servers on the machine could read it back."""
+    """ASGI middleware in front of Gradio's upload routes (``/gradio_api/upload`` among them).
 
-    CLOSED_SUFFIXES = ("/upload", "/process_recording")
+    Without ``--allow-upload`` every one is closed: nothing is written to Gradio's temp folder,
+    where other Gradio servers on the machine could read it back. With it, a request larger
+    than one batch may be (MAX_UPLOAD_TOTAL_BYTES) is refused before it is read."""
 
-    def __init__(self, app: Any) -> None:
+    UPLOAD_SUFFIXES = ("/upload", "/process_recording")
+    MULTIPART_OVERHEAD = 64 * 1024
+
+    def __init__(self, app: Any, allow: bool = False) -> None:
         self.app = app
+        self.allow = allow
 
     @classmethod
-    def middleware(cls) -> Any:
+    def middleware(cls, allow: bool) -> Any:
         from starlette.middleware import Middleware
 
-        return Middleware(cls)
+        return Middleware(cls, allow=allow)
+
+    def _refusal(self, scope: dict) -> tuple[int, str] | None:
+        if scope["type"] != "http" or not scope["path"].rstrip("/").endswith(self.UPLOAD_SUFFIXES):
+            return None
+        if not self.allow:
+            return 403, "uploads are off on this server"
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"")
+        if not length.isdigit():
+            return 411, "an upload must say its length"
+        if int(length) > MAX_UPLOAD_TOTAL_BYTES + self.MULTIPART_OVERHEAD:
+            return 413, f"uploads are limited to {MAX_UPLOAD_TOTAL_BYTES // (1024 * 1024)} MB"
+        return None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"].rstrip("/").endswith(self.CLOSED_SUFFIXES):
-            from starlette.responses import PlainTextResponse
-
-            response = PlainTextResponse("uploads are off on this server", status_code=403)
-            await response(scope, receive, send)
+        refusal = self._refusal(scope)
+        if refusal is None:
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        from starlette.responses import PlainTextResponse
+
+        status, message = refusal
+        await PlainTextResponse(message, status_code=status)(scope, receive, send)
