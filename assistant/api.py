@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import IndexMismatchError, IndexNotFoundError, InputError, ModelError
 
 if TYPE_CHECKING:
-    from assistant.search import Filters
+    from assistant.search import Filters, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -234,23 +234,26 @@ class Assistant:
                 ) from exc
             st, info = load_model(None)  # the default index is rebuilt with the default model
         if manifest is None or (
-            build_missing and (indexer.is_stale(manifest) or manifest["model"]["name"] != info.name)
+            build_missing and (indexer.is_stale(manifest) or not info.built(manifest["model"]))
         ):
             inputs = manifest["inputs"] if manifest else [str(default_corpus_dir())]
             print(f"building the index at {path} from {', '.join(inputs)} ...", file=sys.stderr)
             report = indexer.build(inputs, path, st, info, progress=print_progress, wait=None)
             print(report.summary(), file=sys.stderr)
             stored = load_index(path)
-        return cls._open(path, st, info, stored)
+        return cls.open_with(path, st, info, stored)
 
     @classmethod
-    def _open(cls, path: Path, st: Any, info: Any, stored: Any = None) -> Assistant:
+    def open_with(cls, path: Path, st: Any, info: Any, stored: Any = None) -> Assistant:
+        """Open the index at ``path`` with a model already loaded (``load_model``): for a
+        process that holds one model for several indexes, as tests and benchmarks do.
+        Raises IndexMismatchError when the index was built with another model."""
         from assistant.search import Retriever
         from assistant.store import load_index
 
         stored = stored or load_index(path)
         check_model(stored.manifest, info, path)
-        retriever = Retriever(stored, st, model_key=f"{info.name}:{info.probe_checksum}")
+        retriever = Retriever(stored, st, model_key=info.key)
         return cls(path, st, info, retriever)
 
     def add_documents(
@@ -300,7 +303,7 @@ class Assistant:
                 raise self._refused[1]
             return False
         try:
-            fresh = Assistant._open(self.index_dir, self._model, self.model_info)
+            fresh = Assistant.open_with(self.index_dir, self._model, self.model_info)
         except (IndexNotFoundError, IndexMismatchError) as exc:
             refusal = None
             if changed:
@@ -418,6 +421,12 @@ class Assistant:
         return [p for p in self._retriever.stored.passages if p["source"] == source]
 
     @property
+    def retriever(self) -> Retriever:
+        """The retriever answering now (its evidence functions are public for benchmarks and
+        evaluation scripts; a reload swaps it)."""
+        return self._retriever
+
+    @property
     def manifest(self) -> dict[str, Any]:
         return self._retriever.stored.manifest
 
@@ -425,13 +434,13 @@ class Assistant:
 def check_model(manifest: dict[str, Any], info: Any, path: Path) -> None:
     """Refuse to query an index with another model than the one it was built with."""
     recorded = manifest.get("model", {})
-    if recorded.get("name") != info.name or recorded.get("dimension") != info.dimension:
+    if not info.built(recorded):
         raise IndexMismatchError(
             f"index at {path} was built with model {recorded.get('name')!r} "
             f"({recorded.get('dimension')} dims), not {info.name!r}; rebuild it with: "
             f"assistant build --model {info.name}"
         )
-    if recorded.get("probe_checksum") != info.probe_checksum:
+    if not info.built(recorded, exactly=True):
         log.warning(
             "model %s computes slightly different vectors than when %s was built", info.name, path
         )

@@ -196,12 +196,7 @@ def _previous_index(index_dir: Path, info: ModelInfo) -> StoredIndex | None:
         previous = load_index(index_dir)
     except (IndexNotFoundError, IndexMismatchError):
         return None
-    recorded = previous.manifest.get("model", {})
-    if (recorded.get("name"), recorded.get("dimension"), recorded.get("probe_checksum")) != (
-        info.name,
-        info.dimension,
-        info.probe_checksum,
-    ):
+    if not info.built(previous.manifest.get("model", {}), exactly=True):
         log.info("model changed: rebuilding every vector")
         return None
     return previous
@@ -300,7 +295,7 @@ def build_from_documents(
         as_encoder(model),
         passage_vectors,
         sentence_vectors,
-        cache_key=f"{info.name}:{info.probe_checksum}",
+        cache_key=info.key,
     )
     if progress:
         progress("indexing", 0, 1)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _ACRONYM = re.compile(
     r"(?<![A-Za-z0-9-])([A-Z][A-Z0-9&]{1,9}|[A-Z][a-z]?[0-9]{1,3})(?![A-Za-z0-9-])"
@@ -66,24 +67,38 @@ def key_terms(question: str) -> tuple[list[str], list[str]]:
     return acronyms, list(dict.fromkeys(names))
 
 
-def _mentions(haystack: str, term: str) -> bool:
-    pattern = r"(?<![a-z0-9])" + re.escape(term.lower()) + r"(?![a-z0-9])"
-    return re.search(pattern, haystack) is not None
+_LATIN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9&]*(?:-[A-Za-z0-9&]+)*")
 
 
-def missing_terms(question: str, corpus_text: str, latin_only: bool) -> list[str]:
+def latin_vocabulary(texts: Iterable[str]) -> frozenset[str]:
+    """Every Latin-script token of ``texts``, lower-cased (hyphenated words also by parts):
+    what key terms are looked up in, once per index instead of scanning the text per question.
+    """
+    vocabulary: set[str] = set()
+    for text in texts:
+        for token in _LATIN_TOKEN.findall(unicodedata.normalize("NFKC", text)):
+            token = token.lower()
+            vocabulary.add(token)
+            if "-" in token:
+                vocabulary.update(token.split("-"))
+    return frozenset(vocabulary)
+
+
+def missing_terms(
+    question: str, corpus: str | frozenset[str] | set[str], latin_only: bool
+) -> list[str]:
     """The question's key terms the corpus never mentions, when they are enough to say the
     corpus does not answer it (else an empty list).
 
-    ``corpus_text`` is every document's text and title; ``latin_only`` says whether every
-    document is written in Latin script (only then are names checked).
+    ``corpus`` is the documents' text, or their ``latin_vocabulary``; ``latin_only`` says
+    whether every document is written in Latin script (only then are names checked).
     """
-    haystack = unicodedata.normalize("NFKC", corpus_text).lower()
+    vocabulary = latin_vocabulary([corpus]) if isinstance(corpus, str) else corpus
     acronyms, names = key_terms(question)
     checkable = acronyms if latin_only else [a for a in acronyms if a not in COUNTRY_CODES]
-    missing = [a for a in checkable if not _mentions(haystack, a)]
+    missing = [a for a in checkable if a.lower() not in vocabulary]
     if latin_only:
-        missing += [n for n in names if not _mentions(haystack, n)]
+        missing += [n for n in names if n.lower() not in vocabulary]
     return missing
 
 

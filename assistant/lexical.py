@@ -28,8 +28,8 @@ from assistant.chunking import is_cjk
 
 TOKENIZERS = ("bigram", "sudachi")
 DEFAULT_TOKENIZER = "bigram"
-"""Chosen by measurement (``python -m assistant.tune``-style runs recorded in the closing note of
-the retrieval-quality issue): on the seed's dev + extra questions the two tokenisations tied on
+"""Chosen by measurement (``eval/tune_fusion.py``, recorded in the closing note of the
+retrieval-quality issue): on the seed's dev + extra questions the two tokenisations tied on
 hybrid hit@1, bigrams were 3x faster to index and need no dictionary, and they degrade
 gracefully on words a dictionary splits differently (e.g. 天然ガス inside 液化天然ガス)."""
 
@@ -90,7 +90,12 @@ _SUDACHI_KEEP = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "連体
 
 @lru_cache(maxsize=1)
 def _sudachi():
-    from sudachipy import dictionary, tokenizer
+    try:
+        from sudachipy import dictionary, tokenizer
+    except ImportError as exc:  # an optional extra: only the tuning script compares it
+        raise ImportError(
+            "the sudachi tokenizer needs the tuning extra: pip install -e '.[tuning]'"
+        ) from exc
 
     return dictionary.Dictionary(dict="core").create(), tokenizer.Tokenizer.SplitMode.A
 

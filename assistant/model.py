@@ -100,6 +100,19 @@ class ModelInfo:
             "probe_checksum": self.probe_checksum,
         }
 
+    @property
+    def key(self) -> str:
+        """A short identity for caches of vectors this model computed."""
+        return f"{self.name}:{self.probe_checksum}"
+
+    def built(self, recorded: dict, exactly: bool = False) -> bool:
+        """Whether an index whose manifest recorded ``recorded`` (its "model" entry) was built
+        by this model: same name and dimension, and with ``exactly`` the same probe vectors
+        too (a folder model retrained under the same name computes other vectors). The one
+        place this comparison is made."""
+        same = recorded.get("name") == self.name and recorded.get("dimension") == self.dimension
+        return same and (not exactly or recorded.get("probe_checksum") == self.probe_checksum)
+
 
 def cache_root() -> Path:
     """Where built models live: ``$ASSISTANT_MODEL_CACHE``, else ``$XDG_CACHE_HOME`` or ~/.cache."""

@@ -1,6 +1,6 @@
 """Grid-search the fusion constants of assistant.search on question sets (not a test).
 
-Usage (from the repo root)::
+Usage (from the repo root; the Sudachi comparison needs ``pip install -e '.[tuning]'``)::
 
     .venv/bin/python eval/tune_fusion.py ../shared/eval/dev_questions.jsonl \
         eval/extra_questions.jsonl
@@ -27,7 +27,7 @@ from assistant.lexical import TOKENIZERS, LexicalIndex
 
 def _features(qa: Assistant, rows: list[dict]) -> list[dict]:
     """Per question: dense passage and best-sentence scores, and BM25 + coverage per analyzer."""
-    retriever = qa._retriever
+    retriever = qa.retriever
     texts = [passage_embedding_text(p) for p in retriever.stored.passages]
     lexical = {name: LexicalIndex(texts, name) for name in TOKENIZERS}
     features = []
@@ -66,7 +66,7 @@ def main(paths: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         build_index(["corpus"], index_dir=tmp)
         qa = Assistant.load(tmp)
-        passages = qa._retriever.stored.passages
+        passages = qa.retriever.stored.passages
         features = _features(qa, rows)
 
     def show(label: str, score: Callable[[dict], np.ndarray]) -> None:

@@ -26,7 +26,7 @@ CYBER = "北朝鮮のサイバー攻撃で窃取された暗号資産"
 
 def _assistant(index: Path, embedding_model) -> Assistant:
     st, info = embedding_model
-    return Assistant._open(index, st, info)
+    return Assistant.open_with(index, st, info)
 
 
 def _private_copy(seed_index: Path, tmp_path: Path) -> Path:

@@ -93,7 +93,7 @@ def _results(assistant: Assistant) -> list[list[tuple[str, float]]]:
 def _open(index_dir: Path, embedding_model) -> Assistant:
     """An Assistant on an index with the already loaded model (loading it again costs 3 s)."""
     st, info = embedding_model
-    return Assistant._open(index_dir, st, info)
+    return Assistant.open_with(index_dir, st, info)
 
 
 # -- manifest mismatch -------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def _start_build(corpus: Path, index: Path, *extra: str) -> subprocess.Popen:
 
 def _open(index: Path, embedding_model) -> Assistant:
     st, info = embedding_model
-    return Assistant._open(index, st, info)
+    return Assistant.open_with(index, st, info)
 
 
 def _answers_cyber_question(index: Path, embedding_model) -> Path:

@@ -91,7 +91,8 @@ def test_language_offset_lets_a_foreign_passage_win():
 
 def test_date_evidence_matches_months_and_years():
     months = [["2024-09"], ["2024-10"], ["2023-09"], []]
-    assert scoring.date_evidence(["2024-09"], [2024], months).tolist() == [1.0, 0.5, -1.0, 0.0]
+    # another month of the same year is a mismatch
+    assert scoring.date_evidence(["2024-09"], [2024], months).tolist() == [1.0, -1.0, -1.0, 0.0]
     assert scoring.date_evidence([], [2023], months).tolist() == [-1.0, -1.0, 1.0, 0.0]
     assert scoring.date_evidence([], [], months).tolist() == [0.0, 0.0, 0.0, 0.0]
 
