@@ -1,4 +1,4 @@
-"""The ``assistant`` command: build · ask · eval · serve.
+"""The ``assistant`` command: build · ask · eval · serve · mcp.
 
 Every error the user can fix prints one line on stderr and exits with status 2; heavy libraries
 (torch, FAISS, Gradio) are imported only by the commands that need them.
@@ -86,6 +86,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show each source's full path on this machine (default: relative to its folder)",
     )
+    serve.add_argument(
+        "--mcp",
+        action="store_true",
+        help="also serve the MCP tools (cited search for AI assistants) at /mcp (streamable HTTP)",
+    )
+
+    mcp = commands.add_parser(
+        "mcp", help="serve cited search to AI assistants as MCP tools over stdio"
+    )
+    mcp.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
     return parser
 
 
@@ -167,6 +177,18 @@ def _load(index: str | None):
     return Assistant.load(index)  # a missing or damaged index fails before the model loads
 
 
+def _require_mcp() -> None:
+    """The MCP SDK is an optional extra: say how to install it instead of a traceback."""
+    import importlib.util
+
+    from assistant.errors import AssistantError
+
+    if importlib.util.find_spec("mcp") is None:
+        raise AssistantError(
+            'the MCP server needs the mcp package: .venv/bin/pip install -e ".[mcp]"'
+        )
+
+
 def _print_answer(answer, as_json: bool) -> None:
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -230,13 +252,22 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from ui.app import serve
 
+        if args.mcp:
+            _require_mcp()
         serve(
             index_dir=args.index,
             host=args.host,
             port=args.port,
             allow_upload=args.allow_upload,
             full_paths=args.full_paths,
+            mcp=args.mcp,
         )
+        return 0
+    if args.command == "mcp":
+        _require_mcp()
+        from assistant.mcp_server import run_stdio
+
+        run_stdio(args.index)
         return 0
     raise AssertionError(args.command)
 

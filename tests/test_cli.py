@@ -17,7 +17,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
 SCRIPT = Path(sys.executable).parent / "assistant"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "assistant"]
-PASSAGE_KEYS = {"text", "doc", "source", "section", "paragraph", "citation", "score", "highlight"}
+PASSAGE_KEYS = {
+    "text",
+    "doc",
+    "source",
+    "section",
+    "paragraph",
+    "citation",
+    "score",
+    "highlight",
+    "lang",
+    "date",
+}
 
 
 def run(*args: str | bytes, timeout: float = 180) -> subprocess.CompletedProcess:

@@ -435,12 +435,28 @@ def serve(
     port: int = 7860,
     allow_upload: bool = False,
     full_paths: bool = False,
+    mcp: bool = False,
 ) -> None:
-    """Load the index and serve the chat until interrupted (what ``assistant serve`` runs)."""
+    """Load the index and serve the chat until interrupted (what ``assistant serve`` runs);
+    with ``mcp``, the MCP tools too, at ``/mcp`` on the same server."""
     assistant = Assistant.load(index_dir) if index_dir else Assistant.load()
     uploads = UploadWorker(assistant)
     uploads.recover(index_pending=allow_upload)  # partial files removed; pending ones indexed
     demo = create_app(assistant, allow_upload, full_paths, uploads if allow_upload else None)
+    options = launch_options(host, port, allow_upload)
+    if mcp:
+        from assistant.mcp_server import HTTP_PATH, http_app_kwargs
+
+        options["app_kwargs"] = {
+            **options.get("app_kwargs", {}),
+            **http_app_kwargs(assistant, host),
+        }
+        with demo:
+            gr.Markdown(
+                f"For AI assistants: MCP tools (cited search) at `http://{host}:{port}{HTTP_PATH}`"
+                " (streamable HTTP)",
+                elem_id="mcp-footer",
+            )
     if not is_loopback(host):
         print(
             f"warning: serving on {host}, reachable from other machines; the chat has no "
@@ -448,8 +464,8 @@ def serve(
             file=sys.stderr,
             flush=True,
         )
-    _, local_url, _ = demo.launch(
-        prevent_thread_lock=True, **launch_options(host, port, allow_upload)
-    )
+    _, local_url, _ = demo.launch(prevent_thread_lock=True, **options)
     print(f"Serving the chat at {local_url} (Ctrl+C to stop)", flush=True)
+    if mcp:
+        print(f"MCP tools at {local_url.rstrip('/')}{HTTP_PATH} (streamable HTTP)", flush=True)
     demo.block_thread()

@@ -1,0 +1,439 @@
+"""The assistant's cited search as Model Context Protocol tools, for AI assistants.
+
+Three tools, built on the official ``mcp`` SDK's ``MCPServer`` and the public ``Assistant`` API:
+``search_documents`` (quoted passages with citations), ``list_documents`` and ``get_paragraph``.
+``assistant mcp`` serves them over stdio; ``assistant serve --mcp`` mounts the same server's
+streamable-HTTP endpoint on the web chat (see ``http_app_kwargs``). One loaded assistant answers
+every call; a rebuilt index is picked up before each call, as the web chat does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field, WithJsonSchema
+
+from assistant.api import MAX_K, Assistant, clean_question
+from assistant.errors import AssistantError, InputError
+
+log = logging.getLogger(__name__)
+
+SERVER_NAME = "retrieval-assistant"
+HTTP_PATH = "/mcp"
+DEFAULT_K = 5
+NOT_FOUND_NOTICE = (
+    "Nothing in the documents seems to answer this question; the passages are only the closest "
+    "ones. Do not present them as the answer."
+)
+MAX_LISTED_CHOICES = 10
+"""An error about an unknown document names at most this many of the valid ones."""
+INSTRUCTIONS = (
+    "Search a collection of documents and quote them. Every passage returned is the exact text "
+    "of one paragraph of a source document, with a citation (document title, paragraph number ¶ "
+    "and section). Quote passages verbatim with their citation; they are quotations, not "
+    "summaries. When `confident` is false, nothing in the documents answers the question."
+)
+
+# Argument schemas are published as JSON Schema; the values are checked by the library's own
+# validators so that a wrong value or type comes back as one line that lists what is allowed.
+QuestionArg = Annotated[
+    Any,
+    WithJsonSchema({"type": "string", "minLength": 1}),
+    Field(description="The question, in Japanese, English or Korean (or another language)."),
+]
+KArg = Annotated[
+    Any,
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_K, "default": DEFAULT_K}),
+    Field(description=f"How many passages to return, best first (1 to {MAX_K})."),
+]
+LanguageArg = Annotated[
+    Any,
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}),
+    Field(description="Only passages of documents in this language (ISO 639-1 code, e.g. ja)."),
+]
+DocumentArg = Annotated[
+    Any,
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}),
+    Field(description="Only passages of this document: its source or title from list_documents."),
+]
+SourceArg = Annotated[
+    Any,
+    WithJsonSchema({"type": "string"}),
+    Field(description="The document's source (or title), as given by list_documents or a passage."),
+]
+ParagraphArg = Annotated[
+    Any,
+    WithJsonSchema({"type": "integer", "minimum": 1}),
+    Field(description="The paragraph number (the ¶ of a citation), counted from 1."),
+]
+
+
+# -- what the tools return -------------------------------------------------------------------
+
+
+class QuotedPassage(BaseModel):
+    """One paragraph quoted verbatim from a source document."""
+
+    citation: str = Field(description="Document title, ¶ paragraph number and section.")
+    text: str = Field(description="The paragraph exactly as it stands in the source.")
+    highlight: str = Field(description="The sentence of the paragraph that best answers.")
+    score: float
+    source: str = Field(description="The source file of the document.")
+    paragraph: int
+    section: str | None
+    document_title: str
+    document_date: str | None = None
+    language: str | None = None
+
+
+class SearchResult(BaseModel):
+    question: str
+    confident: bool = Field(description="False when nothing in the documents answers it.")
+    notice: str | None = Field(description="Set when the passages do not answer the question.")
+    passages: list[QuotedPassage]
+
+
+class DocumentInfo(BaseModel):
+    title: str
+    source: str
+    language: str | None = None
+    date: str | None = None
+    paragraphs: int
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentInfo]
+
+
+class Neighbour(BaseModel):
+    paragraph: int
+    section: str | None
+    citation: str
+    text: str
+
+
+class ParagraphInContext(BaseModel):
+    citation: str
+    source: str
+    document_title: str
+    section: str | None
+    paragraph: int
+    paragraphs: int = Field(description="How many paragraphs the document has.")
+    text: str
+    previous: Neighbour | None
+    next: Neighbour | None
+
+
+# -- the tools' logic, independent of the transport ------------------------------------------
+
+
+def _accepts(method: Callable[..., Any], name: str) -> bool:
+    return name in inspect.signature(method).parameters
+
+
+class CitedSearch:
+    """The three tools over one loaded ``Assistant``.
+
+    Language and document filters are passed to ``Assistant.ask`` when the library takes them
+    (``language=``, ``source=``); otherwise they are applied here to the ``MAX_K`` best passages.
+    """
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self._library_filters = {
+            name: _accepts(assistant.ask, name) for name in ("language", "source")
+        }
+        self._counts_lock = threading.Lock()
+        self._counts_key: object = None
+        self._counts: dict[str, int] = {}
+
+    def refresh(self) -> None:
+        """Pick up an index rebuilt by another process; a broken new build keeps the old one."""
+        try:
+            if self.assistant.reload():
+                log.info("switched to a newer index generation")
+        except AssistantError as exc:
+            log.warning("kept the current index; the newer one could not be opened: %s", exc)
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def _documents(self) -> dict[str, dict[str, Any]]:
+        return {d["source"]: d for d in self.assistant.documents}
+
+    def _paragraph_counts(self) -> dict[str, int]:
+        """Paragraphs per source, counted once per index generation."""
+        manifest = self.assistant.manifest
+        key = (manifest.get("built_at"), str(manifest.get("counts")), id(self.assistant.documents))
+        with self._counts_lock:
+            if key != self._counts_key:
+                self._counts = {
+                    source: len(self.assistant.document_paragraphs(source))
+                    for source in self._documents()
+                }
+                self._counts_key = key
+            return self._counts
+
+    def resolve_document(self, name: object, argument: str = "document") -> dict[str, Any]:
+        """The document whose source (or, failing that, title) is ``name``."""
+        documents = self._documents()
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(f"{argument} must be a document's source or title (text)")
+        name = name.strip()
+        if name in documents:
+            return documents[name]
+        titled = [d for d in documents.values() if d.get("title") == name]
+        if len(titled) == 1:
+            return titled[0]
+        listed = sorted(documents)[:MAX_LISTED_CHOICES]
+        more = " …" if len(documents) > len(listed) else ""
+        if titled:
+            sources = ", ".join(d["source"] for d in titled[:MAX_LISTED_CHOICES])
+            raise InputError(f"several documents are titled {name!r}; give a source: {sources}")
+        raise InputError(
+            f"unknown {argument} {name!r}; the documents are: {', '.join(listed)}{more} "
+            "(see list_documents)"
+        )
+
+    def _check_language(self, language: object) -> Any:
+        if language is None or self._library_filters["language"]:
+            return language  # the library checks it against the passages' languages
+        known = sorted({d.get("lang") for d in self.assistant.documents if d.get("lang")})
+        if not isinstance(language, str) or language.strip().lower() not in known:
+            allowed = ", ".join(known) if known else "none (this index records no languages)"
+            raise InputError(f"unknown language {language!r}; the documents' languages: {allowed}")
+        return language.strip().lower()
+
+    def list_documents(self) -> DocumentList:
+        self.refresh()
+        counts = self._paragraph_counts()
+        return DocumentList(
+            documents=[
+                DocumentInfo(
+                    title=d.get("title") or d["source"],
+                    source=d["source"],
+                    language=d.get("lang"),
+                    date=d.get("date"),
+                    paragraphs=counts.get(d["source"], 0),
+                )
+                for d in self.assistant.documents
+            ]
+        )
+
+    # -- search ------------------------------------------------------------------------------
+
+    def search(
+        self,
+        question: object,
+        k: object = DEFAULT_K,
+        language: object = None,
+        document: object = None,
+    ) -> SearchResult:
+        clean_question(question)  # checked first: its error is the one to see
+        k = _whole_number(k, "k", 1, MAX_K)
+        self.refresh()
+        language = self._check_language(language)
+        source = self.resolve_document(document)["source"] if document is not None else None
+        filters: dict[str, Any] = {}
+        local: dict[str, Any] = {}
+        for name, value in (("language", language), ("source", source)):
+            if value is None:
+                continue
+            (filters if self._library_filters[name] else local)[name] = value
+        answer = self.assistant.ask(question, k=MAX_K if local else k, **filters)
+        documents = self._documents()
+        passages = []
+        for p in answer.passages:
+            doc = documents.get(p.source, {})
+            lang = getattr(p, "lang", None) or doc.get("lang")
+            if not local.items() <= {"source": p.source, "language": lang}.items():
+                continue  # filtered here: this library's ask() does not take the filter
+            passages.append(
+                QuotedPassage(
+                    citation=p.citation,
+                    text=p.text,
+                    highlight=p.highlight,
+                    score=p.score,
+                    source=p.source,
+                    paragraph=p.paragraph,
+                    section=p.section,
+                    document_title=doc.get("title") or p.doc,
+                    document_date=getattr(p, "date", None) or doc.get("date"),
+                    language=lang,
+                )
+            )
+        passages = passages[:k]
+        notices = [answer.notice] if answer.notice else []
+        if not answer.confident:
+            notices.append(NOT_FOUND_NOTICE)
+        if not passages and (language or source):
+            notices.append("No passage matches the language or document asked for.")
+        return SearchResult(
+            question=answer.question,
+            confident=answer.confident and bool(passages),
+            notice=" ".join(notices) or None,
+            passages=passages,
+        )
+
+    # -- one paragraph -----------------------------------------------------------------------
+
+    def get_paragraph(self, source: object, paragraph: object) -> ParagraphInContext:
+        self.refresh()
+        document = self.resolve_document(source, "source")
+        paragraphs = self.assistant.document_paragraphs(document["source"])
+        number = _whole_number(paragraph, "paragraph", 1, max(len(paragraphs), 1))
+        by_number = {p["paragraph"]: p for p in paragraphs}
+        if number not in by_number:
+            raise InputError(f"paragraph {number} is not in {document['source']}")
+
+        def neighbour(n: int) -> Neighbour | None:
+            p = by_number.get(n)
+            if p is None:
+                return None
+            return Neighbour(
+                paragraph=n, section=p["section"], citation=p["citation"], text=p["text"]
+            )
+
+        cited = by_number[number]
+        return ParagraphInContext(
+            citation=cited["citation"],
+            source=document["source"],
+            document_title=document.get("title") or cited["doc"],
+            section=cited["section"],
+            paragraph=number,
+            paragraphs=len(paragraphs),
+            text=cited["text"],
+            previous=neighbour(number - 1),
+            next=neighbour(number + 1),
+        )
+
+
+def _whole_number(value: object, name: str, low: int, high: int) -> int:
+    """JSON has one number type: 3 and 3.0 are both three; "3", true and 3.5 are refused."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InputError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+    return value
+
+
+# -- plain-text renderings (what a model reads first) ----------------------------------------
+
+
+def render_search(result: SearchResult) -> str:
+    """Each passage as its citation, then the quotation; the notice first when there is one."""
+    lines = []
+    if result.notice:
+        lines += [f"Note: {result.notice}", ""]
+    for rank, p in enumerate(result.passages, start=1):
+        lines.append(f"[{rank}] {p.citation} — {p.source} (score {p.score:.3f})")
+        lines.append(f"「{p.text}」")
+        lines.append(f"Answering sentence: {p.highlight}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def render_documents(result: DocumentList) -> str:
+    return "\n".join(
+        f"{d.title} — source {d.source}; language {d.language or 'unknown'}; "
+        f"date {d.date or 'unknown'}; {d.paragraphs} paragraphs"
+        for d in result.documents
+    )
+
+
+def render_paragraph(result: ParagraphInContext) -> str:
+    lines = []
+    if result.previous:
+        lines += [f"(before) {result.previous.citation}", f"「{result.previous.text}」", ""]
+    lines += [f"{result.citation} — {result.source}", f"「{result.text}」"]
+    if result.next:
+        lines += ["", f"(after) {result.next.citation}", f"「{result.next.text}」"]
+    return "\n".join(lines)
+
+
+def _result(model: BaseModel, text: str) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)],
+        structured_content=model.model_dump(mode="json"),
+    )
+
+
+# -- the MCP server ----------------------------------------------------------------------------
+
+
+def create_server(assistant: Assistant) -> MCPServer:
+    """An ``MCPServer`` with the three tools over ``assistant``."""
+    tools = CitedSearch(assistant)
+    server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, log_level="WARNING")
+    read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+
+    def answer(render: Callable[[Any], str], compute: Callable[[], BaseModel]) -> CallToolResult:
+        try:
+            result = compute()
+        except AssistantError as exc:  # the caller's to fix: one line, as on the command line
+            raise ToolError(str(exc)) from exc
+        return _result(result, render(result))
+
+    @server.tool(title="Search the documents (quoted passages)", annotations=read_only)
+    def search_documents(
+        question: QuestionArg,
+        k: KArg = DEFAULT_K,
+        language: LanguageArg = None,
+        document: DocumentArg = None,
+    ) -> Annotated[CallToolResult, SearchResult]:
+        """Find the paragraphs of the documents that answer a question and quote them verbatim,
+        best first, each with its citation (document title, ¶ paragraph number, section) and the
+        answering sentence. The passages are quotations from the source, not summaries: quote
+        them with their citation. When `confident` is false nothing in the documents answers the
+        question and `notice` says so."""
+        return answer(render_search, lambda: tools.search(question, k, language, document))
+
+    @server.tool(title="List the documents", annotations=read_only)
+    def list_documents() -> Annotated[CallToolResult, DocumentList]:
+        """List the documents that search_documents quotes from: title, source, language, date
+        and number of paragraphs."""
+        return answer(render_documents, tools.list_documents)
+
+    @server.tool(title="Read a cited paragraph in context", annotations=read_only)
+    def get_paragraph(
+        source: SourceArg, paragraph: ParagraphArg
+    ) -> Annotated[CallToolResult, ParagraphInContext]:
+        """Quote one paragraph of a document verbatim (the ¶ of a citation) with the paragraphs
+        before and after it and its section heading, for context. Text is quoted, not
+        summarised."""
+        return answer(render_paragraph, lambda: tools.get_paragraph(source, paragraph))
+
+    return server
+
+
+def http_app_kwargs(
+    assistant: Assistant, host: str = "127.0.0.1", path: str = HTTP_PATH
+) -> dict[str, Any]:
+    """FastAPI arguments that add the tools' streamable-HTTP endpoint at ``path`` to another app
+    (the web chat passes them to Gradio's ``launch(app_kwargs=...)``): its route, and a lifespan
+    that runs the SDK's session manager. On a loopback ``host`` the SDK also refuses requests
+    whose Host or Origin header is not local (DNS rebinding protection)."""
+    server = create_server(assistant)
+    app = server.streamable_http_app(streamable_http_path=path, stateless_http=True, host=host)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any):
+        async with server.session_manager.run():
+            yield
+
+    return {"routes": list(app.routes), "lifespan": lifespan}
+
+
+def run_stdio(index_dir: str | None) -> None:
+    """Load the index once and serve the tools on stdin/stdout (what ``assistant mcp`` runs)."""
+    with contextlib.redirect_stdout(sys.stderr):  # stdout carries the protocol, nothing else
+        assistant = Assistant.load(index_dir) if index_dir else Assistant.load()
+    create_server(assistant).run("stdio")
