@@ -60,6 +60,10 @@ class Passage:
     """Language of the paragraph (``ja``, ``en``, ``ko``, ...)."""
     date: str | None = None
     """Date of its document (ISO), when the document names one."""
+    page: int | None = None
+    """The page the paragraph starts on, for documents with pages (PDF)."""
+    url: str | None = None
+    """The web address of a document fetched from a URL (cite by linking to it)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -373,6 +377,8 @@ class Assistant:
                 highlight=h.highlight,
                 lang=h.passage.get("lang"),
                 date=h.passage.get("date"),
+                page=h.passage.get("page"),
+                url=h.passage.get("url"),
             )
             for h in hits
         ]

@@ -35,7 +35,10 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="(re)build the index from files and folders")
     build.add_argument(
-        "paths", nargs="*", metavar="PATH", help="files or folders of .txt/.md (default: corpus/)"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files, folders or http(s) URLs of .txt/.md/.html/.pdf/.docx (default: corpus/)",
     )
     build.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
     build.add_argument(
@@ -79,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allow-upload",
         action="store_true",
-        help="let visitors add .txt/.md documents to the index",
+        help="let visitors add .txt/.md/.html/.pdf/.docx documents to the index",
     )
     serve.add_argument(
         "--full-paths",

@@ -29,7 +29,10 @@ from assistant.errors import CorpusError
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+FORMAT_SUFFIXES = (".html", ".htm", ".xhtml", ".pdf", ".docx")
+"""Read by the modules in assistant/formats (HTML, PDF, Word) rather than as text."""
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + FORMAT_SUFFIXES
 """File types read from folders; a file named explicitly is read whatever its suffix."""
 
 MAX_HEADING_CHARS = 40
@@ -43,6 +46,8 @@ Japanese Foreign Minister Hayashi and Republic of Korea Foreign Minister Park").
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Larger files are skipped with a warning: an index is for reading, not for dumps."""
+MAX_BINARY_FILE_BYTES = 100 * 1024 * 1024
+"""The same for PDF and Word files, whose pictures and fonts take most of their bytes."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,10 @@ class Paragraph:
     sentences: tuple[Sentence, ...]
     first_line: int
     last_line: int
+    page: int | None = None
+    """The page it starts on, for documents that have pages (PDF)."""
+    code: bool = False
+    """A code block (HTML <pre>): kept whole, shown as code."""
 
 
 @dataclass
@@ -71,6 +80,8 @@ class Document:
     """Language of the text (``ja``, ``en``, ``ko``, ...; see assistant.metadata)."""
     date: str | None = None
     """The document's own date as ISO (``2025-04-03``), when its text names one."""
+    url: str | None = None
+    """The web address it was fetched from, for documents read from a URL."""
 
     @property
     def sections(self) -> list[str]:
@@ -229,17 +240,17 @@ class FileState:
         return record
 
 
-def read_file(path: Path) -> tuple[str | None, FileState | None]:
-    """The text of a file (None, with a one-line warning, when it is not readable text) and
-    its state (None when it cannot even be looked at)."""
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes | None, FileState | None]:
+    """A file's bytes (None, with a one-line warning, when it is unreadable, empty or larger
+    than ``limit``) and its state (None when it cannot even be looked at)."""
     try:
         stat = path.stat()
     except OSError as exc:
         log.warning("skipped %s: cannot read it (%s)", path, exc.strerror or exc)
         return None, None
     state = FileState(str(path.absolute()), stat.st_size, stat.st_mtime_ns)
-    if stat.st_size > MAX_FILE_BYTES:
-        log.warning("skipped %s: larger than %d MB", path, MAX_FILE_BYTES // 2**20)
+    if stat.st_size > limit:
+        log.warning("skipped %s: larger than %d MB", path, limit // 2**20)
         return None, state
     try:
         data = path.read_bytes()
@@ -249,12 +260,47 @@ def read_file(path: Path) -> tuple[str | None, FileState | None]:
     if not data.strip():
         log.warning("skipped %s: empty file", path)
         return None, state
+    return data, state
+
+
+def read_file(path: Path) -> tuple[str | None, FileState | None]:
+    """The text of a file (None, with a one-line warning, when it is not readable text) and
+    its state (None when it cannot even be looked at)."""
+    data, state = read_bytes(path)
+    if data is None or state is None:
+        return None, state
     text = decode_bytes(data)
     if text is None:
         log.warning("skipped %s: not a text file", path)
         return None, state
     state = FileState(state.file, state.size, state.mtime_ns, hashlib.sha256(data).hexdigest())
     return text.replace("\r\n", "\n").replace("\r", "\n"), state
+
+
+def read_document(
+    path: Path, source: str | None = None
+) -> tuple[Document | None, FileState | None]:
+    """A file read into a Document by its suffix: HTML, PDF and Word through
+    assistant.formats, anything else as text. None (with a one-line warning saying why) when
+    the file holds no usable text; the state as for read_file."""
+    suffix = path.suffix.lower()
+    source = source or display_path(path)
+    if suffix not in FORMAT_SUFFIXES:
+        text, state = read_file(path)
+        return (parse_document(text, source) if text is not None else None), state
+    from assistant.formats import UnreadableFile, document_from_blocks, read_format
+
+    limit = MAX_FILE_BYTES if suffix in (".html", ".htm", ".xhtml") else MAX_BINARY_FILE_BYTES
+    data, state = read_bytes(path, limit)
+    if data is None or state is None:
+        return None, state
+    try:
+        extracted = read_format(suffix, data)
+    except UnreadableFile as exc:
+        log.warning("skipped %s: %s", source if source.startswith("http") else path, exc)
+        return None, state
+    state = FileState(state.file, state.size, state.mtime_ns, hashlib.sha256(data).hexdigest())
+    return document_from_blocks(extracted, source), state
 
 
 def read_text(path: Path) -> str | None:
@@ -279,12 +325,12 @@ class _Block:
         return join_lines(self.lines)
 
 
-def _blocks(lines: list[str]) -> Iterator[_Block]:
-    """Runs of non-blank lines; a Markdown heading line is always a block of its own."""
+def _blocks(lines: list[str], markdown: bool) -> Iterator[_Block]:
+    """Runs of non-blank lines; in Markdown a heading line is always a block of its own."""
     current: list[str] = []
     start = 0
     for number, line in enumerate(lines, start=1):
-        if not line.strip() or _MD_HEADING.match(line):
+        if not line.strip() or (markdown and _MD_HEADING.match(line)):
             if current:
                 yield _Block(current, start, number - 1)
                 current = []
@@ -300,11 +346,11 @@ def _blocks(lines: list[str]) -> Iterator[_Block]:
 
 def _heading_text(block: _Block, markdown: bool) -> str | None:
     """The heading a block stands for, or None when it is body text."""
-    match = _MD_HEADING.match(block.lines[0]) if len(block.lines) == 1 else None
-    if match:
-        return match.group(2).strip() or None
     if markdown:
-        return None
+        match = _MD_HEADING.match(block.lines[0]) if len(block.lines) == 1 else None
+        return (match.group(2).strip() or None) if match else None
+    if block.lines[0].lstrip().startswith("#"):
+        return None  # plain text: a line starting with # is text (a comment), not a heading
     text = block.text
     if (
         len(block.lines) == 1
@@ -321,7 +367,7 @@ def _plain_title(block: _Block, markdown: bool) -> str | None:
     text = block.text
     if markdown or len(block.lines) != 1 or len(text) > MAX_TITLE_CHARS:
         return None
-    return None if ends_sentence(text) else text
+    return None if ends_sentence(text) or text.startswith("#") else text
 
 
 def _join_blocks(first: str, second: str) -> str:
@@ -335,8 +381,9 @@ def parse_document(text: str, source: str) -> Document:
     """Split text into title, section headings and numbered body paragraphs.
 
     The title is a Markdown heading or a short first line that is not a sentence (else the
-    file name). Section headings are Markdown headings or, in plain text, short one-line blocks
-    without sentence punctuation.
+    file name). Section headings are Markdown headings (.md/.markdown only) or, in plain text,
+    short one-line blocks without sentence punctuation; in plain text a line starting with
+    ``#`` is text (a comment in a help file), never a heading.
     A paragraph split by a stray blank line mid-sentence is joined back
     (see :func:`assistant.chunking.is_broken_continuation`).
     """
@@ -344,7 +391,7 @@ def parse_document(text: str, source: str) -> Document:
     lines = text.split("\n")
     if lines and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
-    blocks = list(_blocks(lines))
+    blocks = list(_blocks(lines, markdown))
     title: str | None = None
     title_block: _Block | None = None
     section: str | None = None
@@ -456,8 +503,7 @@ def read_corpus(paths: Iterable[str | os.PathLike[str]]) -> Corpus:
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     corpus = Corpus([], [])
     for path in iter_files(paths):
-        text, state = read_file(path)
-        document = parse_document(text, display_path(path)) if text is not None else None
+        document, state = read_document(path)
         if document is not None and not document.paragraphs:
             log.warning("skipped %s: no paragraphs of text", path)
             document = None
@@ -469,7 +515,10 @@ def read_corpus(paths: Iterable[str | os.PathLike[str]]) -> Corpus:
         document.state = state
         corpus.documents.append(document)
     if not corpus.documents:
-        raise CorpusError("no readable .txt or .md text found in: " + ", ".join(map(str, paths)))
+        raise CorpusError(
+            "no readable documents (.txt, .md, .html, .pdf, .docx) found in: "
+            + ", ".join(map(str, paths))
+        )
     return corpus
 
 

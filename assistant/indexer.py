@@ -57,9 +57,10 @@ EMBED_CHUNK = 128
 """Texts per progress step: about 5-10 s of embedding, so a bar moves while staying cheap."""
 
 
-def citation_for(title: str, paragraph: int, section: str | None) -> str:
-    """``日米韓共同声明 ¶7 (北朝鮮の脅威への対処)``; without a section, ``Title ¶N``."""
-    base = f"{title} ¶{paragraph}"
+def citation_for(title: str, paragraph: int, section: str | None, page: int | None = None) -> str:
+    """``日米韓共同声明 ¶7 (北朝鮮の脅威への対処)``; without a section, ``Title ¶N``; for a
+    document with pages (PDF), ``Title ¶7, p. 2 (section)``."""
+    base = f"{title} ¶{paragraph}" + (f", p. {page}" if page is not None else "")
     return f"{base} ({section})" if section else base
 
 
@@ -101,15 +102,21 @@ def passages_from(documents: list[Document]) -> list[dict[str, Any]]:
                     "section": paragraph.section,
                     "context": context_line(document, paragraph.section, several),
                     "paragraph": paragraph.number,
-                    "citation": citation_for(document.title, paragraph.number, paragraph.section),
+                    "citation": citation_for(
+                        document.title, paragraph.number, paragraph.section, paragraph.page
+                    ),
                     "text": paragraph.text,
                     "sentences": [[s.start, s.end] for s in paragraph.sentences],
                     # a paragraph in another language than its document keeps its own
                     "lang": own if own in LANGUAGES else document.lang,
                     "date": document.date,
                     "months": months,
+                    "page": paragraph.page,
+                    "url": document.url,
                 }
             )
+            if paragraph.code:
+                passages[-1]["code"] = True
     for passage in passages:
         passage["hash"] = content_hash(passage_embedding_text(passage))
     return passages
@@ -251,6 +258,8 @@ def sources_of(documents: list[Document]) -> list[dict[str, Any]]:
                 "sha256": file_hash(path),
             }
         sources.append({"path": document.source, "title": document.title, **state})
+        if document.url is not None:
+            sources[-1]["url"] = document.url
     return sources
 
 
@@ -303,7 +312,14 @@ def build_from_documents(
         manifest=manifest,
         passages=passages,
         documents=[
-            {"source": d.source, "title": d.title, "text": d.text, "lang": d.lang, "date": d.date}
+            {
+                "source": d.source,
+                "title": d.title,
+                "text": d.text,
+                "lang": d.lang,
+                "date": d.date,
+                "url": d.url,
+            }
             for d in documents
         ],
         faiss_index=make_faiss_index(passage_vectors),
@@ -356,16 +372,53 @@ def holding_build_lock(index_dir: Path, wait: float | None = 0) -> Iterator[None
 
 
 def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """The paths as strings; raises CorpusError for a missing one (before any slow work)."""
+    """The paths (and URLs) as strings; raises CorpusError for a missing path (before any slow
+    work)."""
+    from assistant.fetch import is_url
+
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     checked = [str(p) for p in paths]
     if not checked:
         raise CorpusError("give at least one file or folder to index")
     for path in checked:
-        if not Path(path).expanduser().exists():
+        if not is_url(path) and not Path(path).expanduser().exists():
             raise CorpusError(f"no such file or folder: {path}")
     return checked
+
+
+def read_inputs(paths: list[str], index_path: Path) -> Corpus:
+    """Read the files and folders, and fetch the URLs into ``INDEX/snapshots/`` (a URL that
+    fails is skipped with one line, like an unreadable file). Raises CorpusError when nothing
+    readable is found."""
+    from assistant.documents import read_document
+    from assistant.fetch import SNAPSHOTS_FOLDER, FetchError, fetch, is_url
+
+    urls = [p for p in paths if is_url(p)]
+    local = [p for p in paths if not is_url(p)]
+    if not urls:
+        return read_corpus(local)
+    corpus = Corpus([], [])
+    if local:
+        try:
+            corpus = read_corpus(local)
+        except CorpusError:
+            log.warning("no readable documents in: %s", ", ".join(local))
+    for url in urls:
+        try:
+            snapshot = fetch(url, index_path / SNAPSHOTS_FOLDER)
+        except FetchError as exc:
+            log.warning("skipped %s: %s", url, exc)
+            continue
+        document, state = read_document(snapshot.path, source=url)
+        if document is None or not document.paragraphs:
+            continue
+        document.url = snapshot.final_url
+        document.state = state
+        corpus.documents.append(document)
+    if not corpus.documents:
+        raise CorpusError("no readable documents found in: " + ", ".join(paths))
+    return corpus
 
 
 def build(
@@ -384,7 +437,7 @@ def build(
     """
     paths = check_paths(paths)
     index_path = Path(index_dir)
-    corpus = corpus or read_corpus(paths)
+    corpus = corpus or read_inputs(paths, index_path)
     with holding_build_lock(index_path, wait):
         return _build_locked(corpus, paths, index_path, model, info, progress)
 
@@ -397,7 +450,9 @@ def _build_locked(
     info: ModelInfo,
     progress: Progress | None,
 ) -> BuildReport:
-    inputs = [str(Path(p).expanduser().absolute()) for p in paths]
+    from assistant.fetch import is_url
+
+    inputs = [p if is_url(p) else str(Path(p).expanduser().absolute()) for p in paths]
     return build_from_documents(
         corpus.documents, index_path, model, info, inputs, progress, skipped=corpus.skipped_states
     )
@@ -416,8 +471,8 @@ def build_files(
     from assistant.model import load_model
 
     paths = check_paths(paths)
-    corpus = read_corpus(paths)
     index_path = Path(index_dir)
+    corpus = read_inputs(paths, index_path)
     with holding_build_lock(index_path, wait):
         model, info = load_model(model_name)
         return _build_locked(corpus, paths, index_path, model, info, progress)
@@ -429,12 +484,18 @@ def is_stale(manifest: dict[str, Any]) -> bool:
     Files that were skipped (binary, empty) are recorded too, so they do not make an index
     look stale forever; one of them changing does (it may hold text now).
     """
+    from assistant.fetch import is_url
+
+    # URLs are fetched again only by an explicit build: they never make an index stale.
+    files = [i for i in manifest.get("inputs", []) if not is_url(i)]
     try:
-        current = {str(p.absolute()): p for p in iter_files(manifest.get("inputs", []))}
+        current = {str(p.absolute()): p for p in iter_files(files)}
     except Exception:  # inputs gone: nothing to rebuild from, so not stale
         return False
     recorded = {r["file"]: r for r in manifest.get("skipped", [])}
-    recorded.update({s["file"]: s for s in manifest.get("sources", []) if "file" in s})
+    recorded.update(
+        {s["file"]: s for s in manifest.get("sources", []) if "file" in s and "url" not in s}
+    )
     if set(current) != set(recorded):
         return True
     for name, record in recorded.items():

@@ -28,6 +28,8 @@ PASSAGE_FIELDS = [
     "highlight",
     "lang",
     "date",
+    "page",  # of a PDF (None otherwise)
+    "url",  # of a fetched page (None otherwise)
 ]
 
 

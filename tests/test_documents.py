@@ -230,7 +230,7 @@ def test_odd_things_in_a_corpus_folder(tmp_path, caplog):
     (tmp_path / "sub" / "up").symlink_to(tmp_path)  # a folder loop
     (tmp_path / "sub" / "same.txt").symlink_to(tmp_path / "good.txt")
     os.mkfifo(tmp_path / "pipe.txt")
-    (tmp_path / "data.pdf").write_bytes(b"%PDF-1.4 binary")
+    (tmp_path / "data.xlsx").write_bytes(b"PK\x03\x04 binary")
     (tmp_path / "image.png").write_bytes(_png_like())
     (tmp_path / ".hidden.txt").write_text("閣僚は秘密に会談した。", encoding="utf-8")
     (tmp_path / "folder.txt").mkdir()

@@ -225,7 +225,7 @@ def test_only_the_base_name_of_an_upload_is_kept(name, kept):
         "..",
         "",
         "script.py",
-        "page.html",
+        "sheet.xlsx",
         "archive.txt.gz",
         "a\x00b.txt",
         "a<b>.txt",

@@ -29,6 +29,7 @@ from ui.uploads import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_FILES,
     MAX_UPLOAD_SENTENCES,
+    UPLOAD_SUFFIXES,
     UploadGate,
     UploadWorker,
     save_uploads,
@@ -43,7 +44,6 @@ EXAMPLES = (
     "What did the ministers say about the wildfires?",
     "청년 리더십 서밋은 언제 열립니까?",
 )
-UPLOAD_SUFFIXES = (".txt", ".md")
 CONCURRENCY_LIMIT = 2
 """Questions answered at once: the machine has two cores."""
 QUEUE_SIZE = 32
@@ -231,9 +231,7 @@ class ChatHandlers:
         try:
             progress(0.05, desc="Saving files")
             indexed = {Path(d["source"]).name for d in self.assistant.documents}
-            names = save_uploads(
-                [str(f) for f in files], self.uploads.folder, UPLOAD_SUFFIXES, indexed
-            )
+            names = save_uploads([str(f) for f in files], self.uploads.folder, taken=indexed)
             job = self.uploads.submit(names)
             while not job.done():
                 fraction, stage = self.uploads.progress()
@@ -319,7 +317,7 @@ def _chat_page() -> ChatPage:
 def _upload_panel(handlers: ChatHandlers) -> None:
     with gr.Accordion("Add documents", open=False, elem_id="upload-panel"):
         gr.Markdown(
-            f"Add .txt or .md files (up to {MAX_UPLOAD_FILES} at once, "
+            f"Add .txt, .md, .html, .pdf or .docx files (up to {MAX_UPLOAD_FILES} at once, "
             f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB and {MAX_UPLOAD_SENTENCES} sentences "
             "each) to the documents. They are cited as uploads."
         )

@@ -55,6 +55,8 @@ CSS = """
   font-variant-numeric: tabular-nums; user-select: none; }
 .src-cited { background: #eff6ff; outline: 2px solid #3b82f6; }
 .src-gap { color: #a8a29e; font-size: 0.85em; margin: 4px 8px; }
+.src-code { display: block; white-space: pre-wrap; font-family: ui-monospace, monospace;
+  font-size: 0.9em; background: #f5f5f4; padding: 6px 8px; border-radius: 4px; }
 """
 
 
@@ -76,6 +78,20 @@ def _score_cue(score: float, strong: bool) -> str:
     )
 
 
+def page_label(page: Any) -> str:
+    """``, p. 2`` for a paragraph of a document with pages (PDF), else nothing."""
+    return f", p. {int(page)}" if page is not None else ""
+
+
+def source_link(passage: dict[str, Any]) -> str:
+    """The source as shown under a card: a link for a document fetched from a URL."""
+    url = passage.get("url")
+    if url and str(url).startswith(("http://", "https://")):
+        href = escape(url, quote=True)
+        return f'<a href="{href}" rel="noopener" target="_blank">{escape(url)}</a>'
+    return escape(passage.get("shown_source", passage["source"]))  # relative unless asked
+
+
 def _paragraph_lines(
     paragraphs: Sequence[dict[str, Any]], cited: int, highlight: str | None, id_prefix: str | None
 ) -> list[str]:
@@ -94,10 +110,13 @@ def _paragraph_lines(
         is_cited = number == cited
         anchor = f' id="{id_prefix}-p{number}"' if id_prefix else ""
         body = highlighted(paragraph["text"], highlight) if is_cited else escape(paragraph["text"])
+        if paragraph.get("code"):
+            body = f'<code class="src-code">{body}</code>'
         css = "src-para src-cited" if is_cited else "src-para"
+        label = f"¶{number}" + page_label(paragraph.get("page"))
         lines.append(
             f'<p class="{css}"{anchor} data-paragraph="{number}">'
-            f'<span class="src-num">¶{number}</span>{body}</p>'
+            f'<span class="src-num">{label}</span>{body}</p>'
         )
     return lines
 
@@ -112,7 +131,7 @@ def passage_card(
         else ""
     )
     cited = int(passage["paragraph"])
-    title = f"{passage['doc']} ¶{cited}"
+    title = f"{passage['doc']} ¶{cited}" + page_label(passage.get("page"))
     context = [p for p in paragraphs if abs(int(p["paragraph"]) - cited) <= CONTEXT_PARAGRAPHS]
     details = ""
     if context:
@@ -124,14 +143,14 @@ def passage_card(
             f"</div></details>"
         )
     weak = "" if strong else " qa-weak"
-    shown_source = passage.get("shown_source", passage["source"])  # relative unless asked
+    text = highlighted(passage["text"], passage.get("highlight"))
     return (
         f'<div class="qa-card{weak}" data-rank="{rank}">'
         f'<div class="qa-head"><span class="qa-rank">{rank}</span>'
         f'<span class="qa-cite">{escape(title)}</span>{section}'
         f"{_score_cue(float(passage['score']), strong)}</div>"
-        f'<p class="qa-text">{highlighted(passage["text"], passage.get("highlight"))}</p>'
-        f'<div class="qa-file">{escape(shown_source)}</div>{details}</div>'
+        f'<p class="qa-text">{text}</p>'
+        f'<div class="qa-file">{source_link(passage)}</div>{details}</div>'
     )
 
 

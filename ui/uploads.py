@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,9 @@ from assistant.provenance import uploads_dir
 
 log = logging.getLogger(__name__)
 
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+UPLOAD_MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
+"""How binary uploads must begin (the other types are text and must hold no NUL bytes)."""
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_FILES = 10
 MAX_UPLOAD_TOTAL_BYTES = 8 * 1024 * 1024
@@ -52,7 +55,7 @@ class UploadTimeoutError(UploadError):
     """Indexing an upload took longer than MAX_INDEXING_SECONDS."""
 
 
-def safe_upload_name(name: str, suffixes: Sequence[str] = (".txt", ".md")) -> str:
+def safe_upload_name(name: str, suffixes: Sequence[str] = UPLOAD_SUFFIXES) -> str:
     """The file name an upload is saved under, or UploadError.
 
     Only the last path component is kept; hidden files, control and bidi characters and other
@@ -68,7 +71,7 @@ def safe_upload_name(name: str, suffixes: Sequence[str] = (".txt", ".md")) -> st
             "file names cannot have"
         )
     if Path(base).suffix.lower() not in suffixes:
-        raise UploadError(f"refused {base!r}: only {' and '.join(suffixes)} files")
+        raise UploadError(f"refused {base!r}: only {', '.join(suffixes)} files")
     return base
 
 
@@ -84,9 +87,14 @@ def versioned_name(name: str, taken: set[str]) -> str:
     return f"{path.stem}-{number}{path.suffix}"
 
 
-def check_uploads(paths: Sequence[str], suffixes: Sequence[str]) -> list[tuple[str, bytes]]:
+def check_uploads(
+    paths: Sequence[str],
+    suffixes: Sequence[str] = UPLOAD_SUFFIXES,
+    magic: Mapping[str, bytes] = UPLOAD_MAGIC,
+) -> list[tuple[str, bytes]]:
     """Every file's name, size and kind checked, and the batch's count and total size, before
-    any is saved; returns (name, bytes) pairs."""
+    any is saved; returns (name, bytes) pairs. ``magic`` maps a binary suffix (``.pdf``) to the
+    bytes such a file must begin with; every other type is text and may hold no NUL bytes."""
     if len(paths) > MAX_UPLOAD_FILES:
         raise UploadError(f"{len(paths)} files at once; the limit is {MAX_UPLOAD_FILES}")
     checked: list[tuple[str, bytes]] = []
@@ -106,7 +114,11 @@ def check_uploads(paths: Sequence[str], suffixes: Sequence[str]) -> list[tuple[s
                 "add them in smaller batches"
             )
         data = Path(path).read_bytes()
-        if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        start = magic.get(Path(name).suffix.lower())
+        if start is not None and not data.startswith(start):
+            raise UploadError(f"{name} is not a {Path(name).suffix.lower()} file")
+        text = start is None
+        if text and b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise UploadError(f"{name} does not look like a text file")
         checked.append((name, data))
     return checked
@@ -115,13 +127,14 @@ def check_uploads(paths: Sequence[str], suffixes: Sequence[str]) -> list[tuple[s
 def save_uploads(
     paths: Sequence[str],
     folder: Path,
-    suffixes: Sequence[str] = (".txt", ".md"),
+    suffixes: Sequence[str] = UPLOAD_SUFFIXES,
     taken: set[str] | None = None,
+    magic: Mapping[str, bytes] = UPLOAD_MAGIC,
 ) -> list[str]:
     """Check every file first, then save them all into ``folder`` under names no earlier upload
     or indexed document has (see versioned_name); returns the names saved. A failed write
     (disk full) removes its partial file and raises a one-line StorageError."""
-    checked = check_uploads(paths, suffixes)
+    checked = check_uploads(paths, suffixes, magic)
     with writing(folder):
         folder.mkdir(parents=True, exist_ok=True)
     taken = {n.casefold() for n in (taken or set())}
@@ -263,7 +276,7 @@ class UploadGate:
     where other Gradio servers on the machine could read it back. With it, a request larger
     than one batch may be (MAX_UPLOAD_TOTAL_BYTES) is refused before it is read."""
 
-    UPLOAD_SUFFIXES = ("/upload", "/process_recording")
+    UPLOAD_ROUTES = ("/upload", "/process_recording")
     MULTIPART_OVERHEAD = 64 * 1024
 
     def __init__(self, app: Any, allow: bool = False) -> None:
@@ -277,7 +290,7 @@ class UploadGate:
         return Middleware(cls, allow=allow)
 
     def _refusal(self, scope: dict) -> tuple[int, str] | None:
-        if scope["type"] != "http" or not scope["path"].rstrip("/").endswith(self.UPLOAD_SUFFIXES):
+        if scope["type"] != "http" or not scope["path"].rstrip("/").endswith(self.UPLOAD_ROUTES):
             return None
         if not self.allow:
             return 403, "uploads are off on this server"
