@@ -11,7 +11,7 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INDEX_ENV = "ASSISTANT_INDEX"
 MAX_K = 50
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
+VERSIONS_WIDEN = 3
+"""Hits asked of the retriever per answer wanted: versions of one paragraph count once, and an
+answer has at most three (ja, en, ko)."""
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut here before tokenising; the model reads at most 512 tokens, which
 Japanese text reaches at roughly 600-900 characters, so nothing the model would read is lost."""
@@ -64,6 +67,9 @@ class Passage:
     """The page the paragraph starts on, for documents with pages (PDF)."""
     url: str | None = None
     """The web address of a document fetched from a URL (cite by linking to it)."""
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    """The same paragraph in every language the index has it in (this one first), each as
+    ``{lang, source, paragraph, citation, text, highlight}``; empty when it has no versions."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -357,7 +363,9 @@ class Assistant:
             raise InputError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         filters = self.check_filters(language, source, date_from, date_to)
         retriever = self._retriever
-        hits, confident, why_not = retriever.retrieve(cleaned, k, mode=mode, filters=filters)
+        wanted = k * VERSIONS_WIDEN if retriever.stored.manifest.get("alignments") else k
+        hits, confident, why_not = retriever.retrieve(cleaned, wanted, mode=mode, filters=filters)
+        hits_and_versions = self._with_versions(hits, k, cleaned, language, source)
         if why_not:
             notice = f"{notice}; {why_not}" if notice else why_not
         if not all(math.isfinite(h.score) for h in hits):  # never a NaN score (damaged map)
@@ -379,10 +387,24 @@ class Assistant:
                 date=h.passage.get("date"),
                 page=h.passage.get("page"),
                 url=h.passage.get("url"),
+                versions=versions,
             )
-            for h in hits
+            for h, versions in hits_and_versions
         ]
         return Answer(question=cleaned, passages=passages, confident=confident, notice=notice)
+
+    def _with_versions(
+        self, hits: list[Any], k: int, question: str, language: str | None, source: str | None
+    ) -> list[tuple[Any, list[dict[str, Any]]]]:
+        """Parallel versions (assistant.versions): the k best different answers, each shown in
+        the question's language when the index has it in that language (a language or
+        document filter keeps the version it admitted), with its versions attached."""
+        from assistant.metadata import detect_language
+        from assistant.versions import with_versions
+
+        retriever = self._retriever
+        preferred = language or (None if source else detect_language(question))
+        return with_versions(hits, k, retriever.stored, retriever.sentence_start, preferred)
 
     def check_filters(
         self,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.confidence import null_margin
+from assistant.confidence import null_margin, parallel_bank_vectors
 from assistant.documents import Corpus, Document, FileState, iter_files, read_corpus
 from assistant.encoder import as_encoder
 from assistant.errors import (
@@ -40,6 +40,7 @@ from assistant.store import (
     new_manifest,
     save_index,
 )
+from assistant.versions import index_versions
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -300,6 +301,15 @@ def build_from_documents(
     }
     manifest = new_manifest(info.to_dict(), sources_of(documents), inputs, counts, seconds)
     manifest["skipped"] = [state.to_dict() for state in skipped or []]
+    versions_started = time.perf_counter()
+    manifest.update(
+        index_versions(
+            passages,
+            sentence_vectors,
+            parallel_bank_vectors(as_encoder(model), info.key),
+        )
+    )
+    manifest["versions_seconds"] = round(time.perf_counter() - versions_started, 3)
     manifest["null_margin"] = null_margin(
         as_encoder(model),
         passage_vectors,

@@ -30,6 +30,7 @@ PASSAGE_FIELDS = [
     "date",
     "page",  # of a PDF (None otherwise)
     "url",  # of a fetched page (None otherwise)
+    "versions",
 ]
 
 

@@ -21,6 +21,7 @@ PASSAGE_KEYS = {
     *("text", "doc", "source", "section", "paragraph", "citation", "score", "highlight"),
     *("lang", "date"),
     *("page", "url"),  # page of a PDF, address of a fetched page (None otherwise)
+    "versions",
 }
 
 

@@ -7,12 +7,20 @@ holding ``<script>`` or ``<img onerror=...>`` must show those characters, never 
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 CONTEXT_PARAGRAPHS = 2
 """Paragraphs shown either side of a cited one inside a card; the Source panel has them all."""
+
+MAX_VERSION_TABS = 6
+"""Version tabs the stylesheet can switch between (an answer has one per language: ja, en, ko)."""
+
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English", "ko": "한국어", "zh": "中文"}
+"""Tab labels, each language named in itself."""
 
 CSS = """
 .qa-answer { display: flex; flex-direction: column; gap: 10px; }
@@ -57,7 +65,19 @@ CSS = """
 .src-gap { color: #a8a29e; font-size: 0.85em; margin: 4px 8px; }
 .src-code { display: block; white-space: pre-wrap; font-family: ui-monospace, monospace;
   font-size: 0.9em; background: #f5f5f4; padding: 6px 8px; border-radius: 4px; }
-"""
+.qa-versions { margin-top: 6px; }
+.qa-vtabs { display: flex; gap: 4px; border-bottom: 1px solid #d6d3d1; }
+.qa-vtab { cursor: pointer; padding: 2px 10px; border: 1px solid #d6d3d1; border-bottom: none;
+  border-radius: 6px 6px 0 0; font-size: 0.9em; color: #1d4ed8; background: #f5f5f4; }
+.qa-vtab input { position: absolute; opacity: 0; pointer-events: none; }
+.qa-vtab:has(input:checked) { background: #fff; color: #1c1917; font-weight: 700; }
+.qa-vpanel { display: none; }
+.qa-vcite { margin-top: 6px; font-size: 0.85em; color: #57534e; }
+""" + "".join(
+    f".qa-versions:has(.qa-vtab:nth-child({n}) input:checked) .qa-vpanel:nth-child({n}) "
+    "{ display: block; }\n"
+    for n in range(1, MAX_VERSION_TABS + 1)
+)
 
 
 def highlighted(text: str, highlight: str | None) -> str:
@@ -143,14 +163,45 @@ def passage_card(
             f"</div></details>"
         )
     weak = "" if strong else " qa-weak"
-    text = highlighted(passage["text"], passage.get("highlight"))
     return (
         f'<div class="qa-card{weak}" data-rank="{rank}">'
         f'<div class="qa-head"><span class="qa-rank">{rank}</span>'
         f'<span class="qa-cite">{escape(title)}</span>{section}'
         f"{_score_cue(float(passage['score']), strong)}</div>"
-        f'<p class="qa-text">{text}</p>'
-        f'<div class="qa-file">{source_link(passage)}</div>{details}</div>'
+        f"{_body(passage, rank)}{details}</div>"
+    )
+
+
+def _body(passage: dict[str, Any], rank: int) -> str:
+    """The paragraph and its file; with parallel versions, one tab per language (the shown
+    version first, selected), each with its own answering sentence highlighted. The tabs are
+    radio buttons switched by CSS alone: the chat sanitises its HTML, so no script runs."""
+    versions = passage.get("versions") or []
+    if len(versions) < 2:
+        return (
+            f'<p class="qa-text">{highlighted(passage["text"], passage.get("highlight"))}</p>'
+            f'<div class="qa-file">{source_link(passage)}</div>'
+        )
+    versions = versions[:MAX_VERSION_TABS]
+    group = f"qa-v-{uuid.uuid4().hex[:12]}"  # radio groups are page-wide: one per card
+    tabs, panels = [], []
+    for i, version in enumerate(versions):
+        lang = re.sub(r"[^a-z]", "", version.get("lang") or "") or "und"  # a class name
+        label = LANGUAGE_NAMES.get(lang, lang)
+        checked = " checked" if i == 0 else ""
+        tabs.append(
+            f'<label class="qa-vtab qa-lang-{escape(lang)}">'
+            f'<input type="radio" name="{group}"{checked}>{escape(label)}</label>'
+        )
+        panels.append(
+            f'<div class="qa-vpanel qa-lang-{escape(lang)}">'
+            f'<div class="qa-vcite">{escape(version["citation"])}</div>'
+            f'<p class="qa-text">{highlighted(version["text"], version.get("highlight"))}</p>'
+            f'<div class="qa-file">{source_link(version)}</div></div>'
+        )
+    return (
+        f'<div class="qa-versions"><div class="qa-vtabs">{"".join(tabs)}</div>'
+        f'<div class="qa-vpanels">{"".join(panels)}</div></div>'
     )
 
 
