@@ -159,8 +159,9 @@ class ChatHandlers:
         data = answer.to_dict()
         roots = self.assistant.manifest.get("inputs", [])
         for passage in data["passages"]:
-            source = passage["source"]
-            passage["shown_source"] = source if self.full_paths else relative_source(source, roots)
+            for shown in (passage, *passage.get("versions", [])):
+                full = shown["source"]
+                shown["shown_source"] = full if self.full_paths else relative_source(full, roots)
         return answer, data
 
     def respond(self, question: str, k: float, history: list[dict[str, Any]] | None):
@@ -218,7 +219,8 @@ class ChatHandlers:
         except AssistantError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc  # one line, no traceback
         for passage in data["passages"]:
-            passage["source"] = passage.pop("shown_source")
+            for shown in (passage, *passage.get("versions", [])):
+                shown["source"] = shown.pop("shown_source")
         return data
 
     def add_documents(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
