@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import shutil
@@ -189,6 +190,10 @@ class Assistant:
         self.model_info = model_info
         self._retriever = retriever
         self._lock = threading.Lock()
+        self._reloading = threading.Lock()
+        self._refused: tuple[Any, IndexMismatchError | None] | None = None
+        """The generation identity (and, when the served one is damaged, the refusal) last
+        found unusable: reported once, not re-verified on every question."""
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -281,15 +286,52 @@ class Assistant:
         return report
 
     def reload(self) -> bool:
-        """Swap in a newer index generation if one was built since; True when it changed."""
-        from assistant.store import live_generation
+        """Make sure the next answer comes from an intact, current index; True when a
+        different one was swapped in. Call it before answering (it costs a few stats).
 
-        generation = live_generation(self.index_dir)
-        if generation is None or generation == self._retriever.stored.path:
+        The live generation is compared by identity (its build id and manifest), not by path,
+        so an index deleted and rebuilt under the same folder is picked up. A memory-mapped
+        file changed on disk since it was verified triggers a full re-verify: the live index is
+        reopened, or, when it cannot be, IndexMismatchError refuses the question (a damaged
+        map would give NaN scores or kill the process). A newer generation that fails to open
+        is logged once and the current one kept.
+        """
+        with self._reloading:  # one verification at a time; the others then find it done
+            return self._reload()
+
+    def _reload(self) -> bool:
+        from assistant.store import changed_mapped_files, generation_identity
+
+        served = self._retriever.stored
+        live = generation_identity(self.index_dir)
+        changed = changed_mapped_files(served)
+        if not changed and live in (None, served.identity):
             return False
-        fresh = Assistant.open_with(self.index_dir, self._model, self.model_info)
+        key = (live, tuple(changed.items()))  # the same damage is verified and reported once
+        if self._refused is not None and self._refused[0] == key:
+            if self._refused[1] is not None:
+                raise self._refused[1]
+            return False
+        try:
+            fresh = Assistant.open_with(self.index_dir, self._model, self.model_info)
+        except (IndexNotFoundError, IndexMismatchError) as exc:
+            refusal = None
+            if changed:
+                refusal = IndexMismatchError(
+                    f"the index at {self.index_dir} changed on disk ({', '.join(changed)}) and "
+                    f"cannot be used: {exc}"
+                )
+                log.error("%s", refusal)
+            else:
+                log.warning("kept the current index; the newer one could not be opened: %s", exc)
+            self._refused = (key, refusal)
+            if refusal is not None:
+                raise refusal from exc
+            return False
         with self._lock:
             self._retriever = fresh._retriever
+            self._refused = None
+        log.info("switched to index generation %s", fresh._retriever.stored.path.name)
         return True
 
     # -- asking -------------------------------------------------------------------------------
@@ -326,6 +368,11 @@ class Assistant:
         hits_and_versions = self._with_versions(hits, k, cleaned, language, source)
         if why_not:
             notice = f"{notice}; {why_not}" if notice else why_not
+        if not all(math.isfinite(h.score) for h in hits):  # never a NaN score (damaged map)
+            raise IndexMismatchError(
+                f"index at {retriever.stored.path} gave invalid scores; rebuild it with: "
+                "assistant build"
+            )
         passages = [
             Passage(
                 text=h.passage["text"],

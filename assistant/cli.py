@@ -75,12 +75,19 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="start the web chat")
     serve.add_argument("--index", metavar="DIR")
-    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument(
+        "--host", type=_host, default="127.0.0.1", help="bind address (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=_port, default=7860, help="1-65535 (default 7860)")
     serve.add_argument(
         "--allow-upload",
         action="store_true",
         help="let visitors add .txt/.md/.html/.pdf/.docx documents to the index",
+    )
+    serve.add_argument(
+        "--full-paths",
+        action="store_true",
+        help="show each source's full path on this machine (default: relative to its folder)",
     )
     serve.add_argument(
         "--mcp",
@@ -93,6 +100,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     mcp.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
     return parser
+
+
+def _port(value: str) -> int:
+    """argparse type: a TCP port number."""
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"--port must be a number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
+def _host(value: str) -> str:
+    """argparse type: an IPv4 address or a host name of this machine (the web server cannot
+    bind IPv6 addresses)."""
+    import ipaddress
+    import socket
+
+    try:
+        address = ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        try:
+            socket.getaddrinfo(value, None, socket.AF_INET)
+        except (OSError, UnicodeError):
+            raise argparse.ArgumentTypeError(
+                f"--host {value!r} is not an address or a known host name; use 127.0.0.1 "
+                "(this machine only), 0.0.0.0 (every interface) or an IPv4 address"
+            ) from None
+        return value
+    if address.version != 4:
+        raise argparse.ArgumentTypeError(
+            f"--host {value!r} is IPv6, which is not supported; use 127.0.0.1 (this machine "
+            "only), 0.0.0.0 (every interface) or an IPv4 address"
+        )
+    return str(address)
 
 
 def _add_filters(command: argparse.ArgumentParser) -> None:
@@ -223,6 +262,7 @@ def _run(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             allow_upload=args.allow_upload,
+            full_paths=args.full_paths,
             mcp=args.mcp,
         )
         return 0
@@ -251,8 +291,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `assistant ask ... | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
         return 0
-    except OSError as exc:
-        print(f"assistant: error: {exc}", file=sys.stderr)
+    except OSError as exc:  # disk full, permission denied: one line, no traceback
+        from pathlib import Path
+
+        from assistant.durable import STORAGE_ERRNOS, storage_error
+
+        stored = exc.errno in STORAGE_ERRNOS and exc.filename
+        error = storage_error(exc, Path(exc.filename)) if stored else None
+        print(f"assistant: error: {error or exc}", file=sys.stderr)
         return EXIT_USAGE
 
 

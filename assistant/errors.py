@@ -33,3 +33,7 @@ class ModelError(AssistantError):
 
 class BuildLockedError(AssistantError):
     """Another build is writing the same index."""
+
+
+class StorageError(AssistantError, OSError):
+    """A write that failed for lack of disk space or permission (partial files removed)."""

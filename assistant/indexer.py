@@ -29,6 +29,7 @@ from assistant.errors import (
 )
 from assistant.lexical import LexicalIndex
 from assistant.metadata import LANGUAGES
+from assistant.provenance import label_uploads
 from assistant.store import (
     LOCK_FILE,
     StoredIndex,
@@ -274,6 +275,7 @@ def build_from_documents(
 ) -> BuildReport:
     """Embed (reusing the vectors of unchanged texts) and save; the caller holds the lock."""
     started = time.perf_counter()
+    documents = label_uploads(documents, index_dir)  # an upload cannot pass for another file
     previous = _previous_index(index_dir, info)
     cache = _VectorCache(previous)
     passages = passages_from(documents)

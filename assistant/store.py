@@ -3,9 +3,10 @@
 Layout of an index directory::
 
     index/
-      current -> gen-000002      symlink to the live generation, swapped atomically
-      gen-000002/
-        manifest.json            format, model identity, sources with hashes, counts, build time
+      current -> gen-000002-1f3a…  symlink to the live generation, swapped atomically
+      gen-000002-1f3a9c0d2b7e/   generation number and build id (unique even when the index
+                                 folder was deleted and rebuilt: a server compares these)
+        manifest.json            format, build id, model identity, sources with hashes, counts
         passages.json            passages with citations, sentences and content hashes
         documents.json           each source document's title and full text (for the source view)
         passages.faiss           the passage vectors (normalised) in a FAISS index: exact below
@@ -19,7 +20,12 @@ Layout of an index directory::
 
 A build writes a new generation beside the live one and then replaces the ``current`` link
 with ``os.replace``: a reader sees either the old index or the new one, and a build killed at
-any moment leaves the old one in place.
+any moment leaves the old one in place. A write that fails (disk full, permission) removes the
+staging folder and raises a one-line StorageError.
+
+A server maps ``sentence_vectors.npy`` and the BM25 arrays; ``changed_mapped_files`` tells it
+cheaply (inode, size, mtime) whether one was replaced, truncated or rewritten since it was
+verified, before a read of it could return garbage or fault.
 """
 
 from __future__ import annotations
@@ -27,15 +33,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.durable import fsync_path
+from assistant import durable
+from assistant.durable import fsync_path, sha256_of
 from assistant.errors import IndexMismatchError, IndexNotFoundError
 from assistant.lexical import LexicalIndex
 
@@ -69,12 +76,28 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+file_hash = sha256_of
+"""The sha256 of a source or index file (kept under this name for the indexer)."""
+
+Stamp = tuple[int, int, int]
+"""(inode, size, mtime_ns) of a file: changes when it is replaced, truncated or rewritten."""
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def generation_identity(index_dir: Path) -> tuple[str, Stamp | None] | None:
+    """What the live generation is, cheaply: its folder (number and build id) and its
+    manifest's stamp. None when there is no live generation."""
+    generation = live_generation(index_dir)
+    if generation is None:
+        return None
+    return str(generation), file_stamp(generation / "manifest.json")
 
 
 @dataclass
@@ -91,6 +114,10 @@ class StoredIndex:
     lexical: LexicalIndex
     sentence_lexical: LexicalIndex
     path: Path
+    identity: tuple[str, Stamp | None] | None = None
+    """``generation_identity`` when this generation was loaded (None for one being built)."""
+    mapped: dict[str, Stamp | None] = field(default_factory=dict)
+    """Stamps of the memory-mapped files, taken when they were verified."""
 
     @property
     def passage_vectors(self) -> np.ndarray:
@@ -145,29 +172,34 @@ def live_generation(index_dir: Path) -> Path | None:
     return target if target.is_dir() else None
 
 
-def _write_json(path: Path, data: Any) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
+def changed_mapped_files(stored: StoredIndex) -> dict[str, Stamp | None]:
+    """The memory-mapped files of ``stored`` that are no longer the ones verified at load
+    (replaced, truncated, rewritten or gone), with their stamps now: reading them could return
+    garbage or fault (SIGBUS), so they must be verified again first. A stat per file."""
+    now = {name: file_stamp(stored.path / name) for name in stored.mapped}
+    return {
+        name: stamp for name, stamp in now.items() if stamp is None or stamp != stored.mapped[name]
+    }
 
 
 def remove_leftovers(index_dir: Path, keep: set[str] | None = None) -> None:
     """Delete what killed builds leave behind: staging folders, temporary links and
     generations no link points to. Only the lock holder may call this."""
-    keep = keep or set()
+    keep = set(keep or ())
     live = live_generation(index_dir)
     if live is not None:
         keep.add(live.name)
-    for leftover in index_dir.glob(".staging-gen-*"):
-        if leftover.name not in keep:
-            shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in index_dir.glob(f".{CURRENT}-*"):
-        if leftover.is_symlink() or leftover.is_file():
-            leftover.unlink(missing_ok=True)
-    for old in index_dir.glob("gen-*"):
-        if old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
+    durable.remove_leftovers(index_dir, (".staging-gen-*", f".{CURRENT}-*", "gen-*"), keep)
+
+
+def new_build_id() -> str:
+    """A build's identity: random, so a folder deleted and rebuilt never repeats a name."""
+    return uuid.uuid4().hex[:12]
+
+
+def _generation_number(name: str) -> int:
+    digits = name[4:10]
+    return int(digits) if name.startswith("gen-") and digits.isdigit() else 0
 
 
 def save_index(index_dir: Path, stored: StoredIndex) -> Path:
@@ -177,51 +209,59 @@ def save_index(index_dir: Path, stored: StoredIndex) -> Path:
     the manifest, which is written last. Older generations are removed after the swap, except
     the one just replaced (a reader may still be opening it).
     """
-    import faiss
-
-    index_dir.mkdir(parents=True, exist_ok=True)
+    with durable.writing(index_dir):
+        index_dir.mkdir(parents=True, exist_ok=True)
     previous = live_generation(index_dir)
     remove_leftovers(index_dir)  # staging folders of killed builds are never read, only removed
-    number = 1 + max(
-        (int(p.name[4:]) for p in index_dir.glob("gen-*") if p.name[4:].isdigit()),
-        default=0,
-    )
+    number = 1 + max((_generation_number(p.name) for p in index_dir.glob("gen-*")), default=0)
+    build_id = new_build_id()
     staging = index_dir / f".staging-gen-{number:06d}-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
+    durable.remove_leftovers(index_dir, [staging.name])
+    with durable.writing(staging):
+        staging.mkdir()
     manifest = dict(stored.manifest)
-    manifest["files"] = {}
+    manifest["build_id"] = build_id
     manifest["faiss_index"] = index_kind(stored.faiss_index)
-    _write_json(staging / "passages.json", stored.passages)
-    _write_json(staging / "documents.json", stored.documents)
-    faiss.write_index(stored.faiss_index, str(staging / "passages.faiss"))
-    np.save(staging / "sentence_vectors.npy", np.asarray(stored.sentence_vectors, np.float32))
-    stored.lexical.save(staging / LEXICAL_DIRS["passages"])
-    stored.sentence_lexical.save(staging / LEXICAL_DIRS["sentences"])
-    for path in sorted(staging.rglob("*")):
-        if path.is_file():
-            fsync_path(path)
-            manifest["files"][str(path.relative_to(staging))] = {
-                "size": path.stat().st_size,
-                "sha256": file_hash(path),
-            }
-    for folder in LEXICAL_DIRS.values():
-        fsync_path(staging / folder)
-        fsync_path((staging / folder).parent)
-    _write_json(staging / "manifest.json", manifest)
-    fsync_path(staging)
+    _write_generation(staging, stored)
+    with durable.writing(staging, cleanup=staging):
+        manifest["files"] = durable.record_files(staging)
+        for folder in LEXICAL_DIRS.values():
+            fsync_path(staging / folder)
+            fsync_path((staging / folder).parent)
+        durable.write_json(staging / "manifest.json", manifest)
+        fsync_path(staging)
 
-    generation = index_dir / f"gen-{number:06d}"
-    os.replace(staging, generation)
+    generation = index_dir / f"gen-{number:06d}-{build_id}"
     temporary_link = index_dir / f".{CURRENT}-{os.getpid()}"
-    if temporary_link.is_symlink() or temporary_link.exists():
-        temporary_link.unlink()
-    temporary_link.symlink_to(generation.name)
-    os.replace(temporary_link, index_dir / CURRENT)
-    fsync_path(index_dir)
+    with durable.writing(index_dir, cleanup=staging):
+        os.replace(staging, generation)
+        if temporary_link.is_symlink() or temporary_link.exists():
+            temporary_link.unlink()
+        temporary_link.symlink_to(generation.name)
+        os.replace(temporary_link, index_dir / CURRENT)
+        fsync_path(index_dir)
     remove_leftovers(index_dir, keep={generation.name, previous.name if previous else ""})
     return generation
+
+
+def _write_generation(staging: Path, stored: StoredIndex) -> None:
+    """Every data file of a generation; a failed write removes ``staging`` and raises a
+    one-line StorageError naming the file."""
+    import faiss
+
+    writers = {
+        "passages.json": lambda path: durable.write_json(path, stored.passages),
+        "documents.json": lambda path: durable.write_json(path, stored.documents),
+        "passages.faiss": lambda path: faiss.write_index(stored.faiss_index, str(path)),
+        "sentence_vectors.npy": lambda path: np.save(
+            path, np.asarray(stored.sentence_vectors, np.float32)
+        ),
+        LEXICAL_DIRS["passages"]: stored.lexical.save,
+        LEXICAL_DIRS["sentences"]: stored.sentence_lexical.save,
+    }
+    for name, write in writers.items():
+        with durable.writing(staging / name, cleanup=staging):
+            write(staging / name)
 
 
 def _check_manifest(manifest: Any, index_dir: Path) -> dict[str, Any]:
@@ -279,28 +319,17 @@ def _read_manifest_of(generation: Path, index_dir: Path) -> dict[str, Any]:
 def _verify(generation: Path, name: str, record: dict[str, Any]) -> Path:
     """Check one file against the size and sha256 the manifest recorded; returns its path.
 
-    Hashed in a stream (sha256 at about 1.1 GB/s here): the files are then parsed or mapped, so
-    a large index is never held twice. Cheap next to what it guards against: same-size damage
-    would otherwise surface as wrong answers, not errors.
+    Hashed in a stream: the files are then parsed or mapped, so a large index is never held
+    twice. Cheap next to what it guards against: same-size damage would otherwise surface as
+    wrong answers, not errors; and a file shorter than recorded is never mapped (a read past
+    its end would kill the process with SIGBUS).
     """
     path = (generation / name).resolve()
     if generation.resolve() not in path.parents:
         raise IndexMismatchError(f"index at {generation} has a damaged manifest; {REBUILD_HINT}")
-    try:
-        size = path.stat().st_size
-        digest = file_hash(path) if size == record["size"] else None
-    except FileNotFoundError:
-        raise IndexMismatchError(f"index file {path} is missing; {REBUILD_HINT}") from None
-    except OSError as exc:
-        raise IndexMismatchError(
-            f"index file {path} cannot be read ({exc.strerror}); {REBUILD_HINT}"
-        ) from exc
-    if size != record["size"]:
-        raise IndexMismatchError(f"index file {path} is truncated or damaged; {REBUILD_HINT}")
-    if digest != record["sha256"]:
-        raise IndexMismatchError(
-            f"index file {path} is damaged (checksum mismatch); {REBUILD_HINT}"
-        )
+    problem = durable.file_problem(path, record)
+    if problem:
+        raise IndexMismatchError(f"index file {path} {problem}; {REBUILD_HINT}")
     return path
 
 
@@ -313,8 +342,12 @@ def load_index(index_dir: Path) -> StoredIndex:
     import faiss
 
     generation = _live_or_raise(index_dir)  # resolved once: a concurrent swap cannot mix two
+    identity = str(generation), file_stamp(generation / "manifest.json")
     manifest = _read_manifest_of(generation, index_dir)
+    mapped = {name: file_stamp(generation / name) for name in manifest["files"] if _is_mapped(name)}
     paths = {name: _verify(generation, name, record) for name, record in manifest["files"].items()}
+    if any(file_stamp(generation / name) != stamp for name, stamp in mapped.items()):
+        raise IndexMismatchError(f"index at {generation} changed while it was being verified")
     try:
         passages = json.loads(paths["passages.json"].read_bytes())
         documents = json.loads(paths["documents.json"].read_bytes())
@@ -353,7 +386,14 @@ def load_index(index_dir: Path) -> StoredIndex:
         lexical,
         sentence_lexical,
         generation,
+        identity,
+        mapped,
     )
+
+
+def _is_mapped(name: str) -> bool:
+    """Numpy arrays are opened with ``mmap_mode="r"`` (sentence vectors, bm25s arrays)."""
+    return name.endswith(".npy")
 
 
 def new_manifest(

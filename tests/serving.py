@@ -32,6 +32,25 @@ def python_executable() -> str:
     return str(PYTHON if PYTHON.exists() else Path(sys.executable))
 
 
+def build_in_subprocess(index_dir: Path, *paths: Path) -> None:
+    """``assistant build PATHS --index index_dir`` as another process would run it."""
+    subprocess.run(
+        [
+            python_executable(),
+            "-m",
+            "assistant",
+            "build",
+            *map(str, paths),
+            "--index",
+            str(index_dir),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -276,7 +276,7 @@ def test_a_folder_of_only_bad_files_says_what_is_readable(tmp_path):
 
 def test_uploads_take_the_same_formats_and_the_source_view_shows_pages(tmp_path):
     from ui import render
-    from ui.app import UploadError, safe_upload_name
+    from ui.uploads import UploadError, safe_upload_name
 
     for name in ("statement.pdf", "page.html", "memo.docx", "notes.txt"):
         assert safe_upload_name(name) == name
@@ -297,7 +297,7 @@ def test_uploads_take_the_same_formats_and_the_source_view_shows_pages(tmp_path)
 
 
 def test_binary_uploads_must_be_what_their_suffix_says(tmp_path):
-    from ui.app import UploadError, save_uploads
+    from ui.uploads import UploadError, save_uploads
 
     pdf = tmp_path / "statement.pdf"
     pdf.write_bytes(_small_pdf())

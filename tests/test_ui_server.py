@@ -3,12 +3,11 @@ gradio_client at ``/ask``; plus the upload name and size rules it enforces."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from serving import copy_index, python_executable, running_server
+from serving import build_in_subprocess, copy_index, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
@@ -108,22 +107,7 @@ def test_a_rebuild_by_another_process_answers_without_restart(
         "観測小屋では皇帝ペンギンの繁殖を記録する。\n",
         encoding="utf-8",
     )
-    subprocess.run(
-        [
-            python_executable(),
-            "-m",
-            "assistant",
-            "build",
-            str(SEED),
-            str(extra),
-            "--index",
-            str(served_index),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    build_in_subprocess(served_index, SEED, extra)
     result = client.predict("ペンギンの観測小屋はいつ開設されましたか", 3, api_name="/ask")
     assert result["passages"][0]["source"].endswith("penguins.txt")
     assert client.predict(CYBER_THEFT_QUESTION, 3, api_name="/ask")["passages"][0]["paragraph"] == 7
@@ -215,7 +199,7 @@ def test_the_source_view_numbers_paragraphs_and_anchors_the_cited_one():
 
 @pytest.mark.parametrize("name", ["notes.md", "報告書.txt", "Report 2025.MD"])
 def test_plain_text_file_names_are_kept(name):
-    from ui.app import safe_upload_name
+    from ui.uploads import safe_upload_name
 
     assert safe_upload_name(name) == name
 
@@ -229,7 +213,7 @@ def test_plain_text_file_names_are_kept(name):
     ],
 )
 def test_only_the_base_name_of_an_upload_is_kept(name, kept):
-    from ui.app import safe_upload_name
+    from ui.uploads import safe_upload_name
 
     assert safe_upload_name(name) == kept
 
@@ -249,14 +233,14 @@ def test_only_the_base_name_of_an_upload_is_kept(name, kept):
     ],
 )
 def test_unsafe_or_unsupported_upload_names_are_refused(name):
-    from ui.app import UploadError, safe_upload_name
+    from ui.uploads import UploadError, safe_upload_name
 
     with pytest.raises(UploadError):
         safe_upload_name(name)
 
 
 def test_uploads_are_checked_before_any_is_saved(tmp_path):
-    from ui.app import MAX_UPLOAD_BYTES, UploadError, save_uploads
+    from ui.uploads import MAX_UPLOAD_BYTES, UploadError, save_uploads
 
     incoming = tmp_path / "incoming"
     incoming.mkdir()
@@ -274,7 +258,7 @@ def test_uploads_are_checked_before_any_is_saved(tmp_path):
 
 
 def test_binary_uploads_are_refused(tmp_path):
-    from ui.app import UploadError, save_uploads
+    from ui.uploads import UploadError, save_uploads
 
     binary = tmp_path / "image.txt"
     binary.write_bytes(b"\x89PNG\x00\x00\x00")

@@ -12,8 +12,8 @@ import ipaddress
 import logging
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,17 @@ import gradio as gr
 
 from assistant import Assistant, AssistantError, InputError
 from assistant.api import STAGE_LABELS
+from assistant.provenance import relative_source
 from ui import render
+from ui.uploads import (
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_FILES,
+    MAX_UPLOAD_SENTENCES,
+    UPLOAD_SUFFIXES,
+    UploadGate,
+    UploadWorker,
+    save_uploads,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +44,16 @@ EXAMPLES = (
     "What did the ministers say about the wildfires?",
     "청년 리더십 서밋은 언제 열립니까?",
 )
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
-UPLOAD_MAGIC = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
-"""How binary uploads must begin (the other types are text and must hold no NUL bytes)."""
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-MAX_UPLOAD_NAME = 120
-UPLOADS_FOLDER = "uploads"
 CONCURRENCY_LIMIT = 2
-"""Questions answered at once: the machine has two cores and each answer is torch inference."""
+"""Questions answered at once: the machine has two cores."""
 QUEUE_SIZE = 32
 """Requests waiting beyond this are turned away instead of piling up in memory."""
 MAX_HISTORY_MESSAGES = 40
-"""The page sends the whole chat with every question; older turns are dropped beyond this."""
+GRADIO_CACHE_SECONDS = (600, 600)
+"""Gradio's delete_cache (every, older than): its temporary copies of uploads are removed
+after ten minutes (the uploads themselves were copied into the index), and all at exit."""
+UPLOAD_POLL_SECONDS = 0.5
+"""Turns of the conversation kept per visitor; older ones are dropped beyond this."""
 
 SCROLL_TO_CITED_JS = """
 () => {
@@ -82,20 +90,7 @@ HEADER = (
 )
 
 
-class UploadError(AssistantError):
-    """An uploaded file that is refused (name, type or size)."""
-
-
 # -- answering -------------------------------------------------------------------------------
-
-
-def _refresh(assistant: Assistant) -> None:
-    """Pick up an index rebuilt by another process; a broken new build keeps the old one."""
-    try:
-        if assistant.reload():
-            log.info("switched to a newer index generation")
-    except AssistantError as exc:
-        log.warning("kept the current index; the newer one could not be opened: %s", exc)
 
 
 def _page_k(k: object) -> int:
@@ -129,85 +124,56 @@ def _source_view(assistant: Assistant, answer: dict[str, Any] | None, choice: in
     paragraphs = assistant.document_paragraphs(passage["source"])
     title = _document_title(assistant, passage["source"], passage["doc"])
     return render.source_html(
-        title, passage["source"], paragraphs, int(passage["paragraph"]), passage.get("highlight")
+        title,
+        passage.get("shown_source", passage["source"]),
+        paragraphs,
+        int(passage["paragraph"]),
+        passage.get("highlight"),
     )
 
 
-# -- uploads ---------------------------------------------------------------------------------
+def _trimmed_history(history: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The last turns of the conversation (kept on the server), so it cannot grow without
+    bound in a long session."""
+    return list(history or [])[-(MAX_HISTORY_MESSAGES - 2) :]
 
 
-def safe_upload_name(name: str) -> str:
-    """The file name an upload is saved under, or UploadError.
+class ChatHandlers:
+    """What the page's events and the ``/ask`` endpoint run, for one loaded assistant."""
 
-    Only the last path component is kept; hidden files, odd characters and other suffixes are
-    refused so nothing can land outside ``<index>/uploads/`` or be skipped by the indexer.
-    """
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if not base or base.startswith(".") or len(base) > MAX_UPLOAD_NAME:
-        raise UploadError(f"refused file name {base or name!r}: use a plain name like notes.md")
-    if any(ch < " " or ch in '<>:"|?*\x7f' for ch in base):
-        raise UploadError(f"refused file name {base!r}: it contains characters files cannot have")
-    if Path(base).suffix.lower() not in UPLOAD_SUFFIXES:
-        raise UploadError(f"refused {base!r}: only {', '.join(UPLOAD_SUFFIXES)} files")
-    return base
+    def __init__(
+        self,
+        assistant: Assistant,
+        uploads: UploadWorker | None = None,
+        full_paths: bool = False,
+    ) -> None:
+        self.assistant = assistant
+        self.uploads = uploads
+        self.full_paths = full_paths
 
+    def _answer(self, question: str, k: int) -> tuple[Any, dict[str, Any]]:
+        """The answer from an intact, current index (reload refuses a damaged one), and its
+        JSON with each source shown relative to the indexed folder unless full_paths."""
+        self.assistant.reload()
+        answer = self.assistant.ask(question, k=k)
+        data = answer.to_dict()
+        roots = self.assistant.manifest.get("inputs", [])
+        for passage in data["passages"]:
+            for shown in (passage, *passage.get("versions", [])):
+                full = shown["source"]
+                shown["shown_source"] = full if self.full_paths else relative_source(full, roots)
+        return answer, data
 
-def save_uploads(paths: Sequence[str], uploads_dir: Path) -> list[str]:
-    """Check every file first, then save them all into ``uploads_dir``; returns the names."""
-    checked: list[tuple[str, bytes]] = []
-    for path in paths:
-        name = safe_upload_name(Path(path).name)
-        size = Path(path).stat().st_size
-        if size > MAX_UPLOAD_BYTES:
-            raise UploadError(
-                f"{name} is {size / 1e6:.1f} MB; the limit is "
-                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB a file"
-            )
-        data = Path(path).read_bytes()
-        magic = UPLOAD_MAGIC.get(Path(name).suffix.lower())
-        if magic is not None and not data.startswith(magic):
-            raise UploadError(f"{name} is not a {Path(name).suffix.lower()} file")
-        if magic is None and b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise UploadError(f"{name} does not look like a text file")
-        checked.append((name, data))
-    uploads_dir.mkdir(parents=True, exist_ok=True)
-    for name, data in checked:
-        with tempfile.NamedTemporaryFile(dir=uploads_dir, prefix=".upload-", delete=False) as tmp:
-            tmp.write(data)
-        os.chmod(tmp.name, 0o644)  # readable like any file the user copied there
-        os.replace(tmp.name, uploads_dir / name)
-    return [name for name, _ in checked]
-
-
-def rebuild_with_uploads(
-    assistant: Assistant,
-    uploads_dir: Path,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> Any:
-    """Add the uploads folder to the index (incrementally, with the already loaded model) and
-    answer from it at once; another build in progress stops this one with a clear message."""
-    return assistant.add_documents([uploads_dir], progress=progress)
-
-
-# -- the page --------------------------------------------------------------------------------
-
-
-def create_app(assistant: Assistant, allow_upload: bool = False) -> gr.Blocks:
-    """The chat page and the ``/ask`` endpoint for one loaded assistant."""
-    uploads_dir = Path(assistant.index_dir) / UPLOADS_FOLDER
-
-    def respond(question: str, k: float, history: list[dict[str, Any]] | None):
-        history = list(history or [])[-(MAX_HISTORY_MESSAGES - 2) :]
+    def respond(self, question: str, k: float, history: list[dict[str, Any]] | None):
+        history = _trimmed_history(history)
         question = question or ""
         try:
-            page_k = _page_k(k)
-            _refresh(assistant)
-            answer = assistant.ask(question, k=page_k)
+            answer, data = self._answer(question, _page_k(k))
         except AssistantError as exc:
             if question.strip():
                 history.append({"role": "user", "content": render.question_html(question)})
             history.append({"role": "assistant", "content": render.error_html(str(exc))})
-            return history, question, gr.update(), gr.update(), gr.update()
+            return history, history, question, gr.update(), gr.update(), gr.update()
         except Exception:
             log.exception("answering %r failed", question[:200])
             history.append(
@@ -218,144 +184,208 @@ def create_app(assistant: Assistant, allow_upload: bool = False) -> gr.Blocks:
                     ),
                 }
             )
-            return history, question, gr.update(), gr.update(), gr.update()
-        data = answer.to_dict()
+            return history, history, question, gr.update(), gr.update(), gr.update()
         history.append({"role": "user", "content": render.question_html(answer.question)})
         history.append(
             {
                 "role": "assistant",
-                "content": render.answer_html(data, answer.notice, assistant.document_paragraphs),
+                "content": render.answer_html(
+                    data, answer.notice, self.assistant.document_paragraphs
+                ),
             }
         )
         choices = _source_choices(data)
         return (
             history,
+            history,
             "",
             gr.update(choices=choices, value=0 if choices else None),
             data,
-            _source_view(assistant, data, 0),
+            _source_view(self.assistant, data, 0),
         )
 
-    def show_source(choice: int | None, answer: dict[str, Any] | None) -> str:
-        return _source_view(assistant, answer, choice)
+    def show_source(self, choice: int | None, answer: dict[str, Any] | None) -> str:
+        return _source_view(self.assistant, answer, choice)
 
-    def clear():
-        return [], "", gr.update(choices=[], value=None), None, render.empty_source_html()
+    def clear(self):
+        return [], [], "", gr.update(choices=[], value=None), None, render.empty_source_html()
 
-    def ask(question: str, k: int = DEFAULT_K) -> dict:
+    def ask(self, question: str, k: int = DEFAULT_K) -> dict:
         """Answer a question with the k best passages: the JSON of `assistant ask --json`."""
         try:
-            _refresh(assistant)
             if isinstance(k, float) and k.is_integer():
                 k = int(k)
-            return assistant.ask(question, k=k).to_dict()
+            _, data = self._answer(question, k)
         except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(str(exc), print_exception=False) from exc  # one line, no traceback
+        for passage in data["passages"]:
+            for shown in (passage, *passage.get("versions", [])):
+                shown["source"] = shown.pop("shown_source")
+        return data
 
-    def add_documents(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+    def add_documents(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+        """Save the files, then wait for the upload worker to index them (questions are
+        answered meanwhile from the loaded index)."""
+        if self.uploads is None:
+            return render.status_html("Adding documents is off on this server.", ok=False)
         if not files:
             return render.status_html("Choose one or more .txt or .md files first.", ok=False)
         try:
             progress(0.05, desc="Saving files")
-            names = save_uploads([str(f) for f in files], uploads_dir)
-            progress(0.2, desc="Indexing (reading and embedding new passages)")
-            report = rebuild_with_uploads(
-                assistant,
-                uploads_dir,
-                lambda stage, done, total: progress(
-                    0.2 + 0.8 * done / max(total, 1),
-                    desc=STAGE_LABELS.get(stage, stage).capitalize(),
-                ),
-            )
-            progress(1.0, desc="Done")
+            indexed = {Path(d["source"]).name for d in self.assistant.documents}
+            names = save_uploads([str(f) for f in files], self.uploads.folder, taken=indexed)
+            job = self.uploads.submit(names)
+            while not job.done():
+                fraction, stage = self.uploads.progress()
+                label = STAGE_LABELS.get(stage, stage).capitalize()
+                progress(0.1 + 0.9 * fraction, desc=label)
+                time.sleep(UPLOAD_POLL_SECONDS)
+            outcome = job.result()
         except AssistantError as exc:
             return render.status_html(str(exc), ok=False)
         except Exception:
             log.exception("adding documents failed")
             return render.status_html("Adding the documents failed; see the server log.", False)
-        return render.status_html(
-            f"Added {', '.join(names)}: now {report.passages} passages from "
-            f"{report.documents} documents. Ask away."
-        )
+        return render.status_html(outcome.message(), ok=bool(outcome.indexed))
 
-    with gr.Blocks(title="Ask the documents", analytics_enabled=False) as demo:
-        gr.Markdown(HEADER)
-        chatbot = gr.Chatbot(
-            label="Chat",
-            elem_id="chat",
-            height=600,
-            autoscroll=False,  # SCROLL_TO_REPLY_JS shows the start of the reply instead
-            render_markdown=False,  # messages are our own escaped HTML, not Markdown
-            sanitize_html=True,
-            allow_tags=False,
-            latex_delimiters=[],
-            feedback_options=None,
-            buttons=[],
-            placeholder="Ask a question about the documents. Each answer lists the passages "
-            "that answer it, with citations.",
+
+# -- the page --------------------------------------------------------------------------------
+
+
+@dataclass
+class ChatPage:
+    """The components events read and write."""
+
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    k: gr.Slider
+    clear_button: gr.Button
+    cited: gr.Radio
+    source_view: gr.HTML
+    latest_answer: gr.State
+    history: gr.State
+    """The conversation, kept on the server: the page never sends it back, so a forged or
+    oversized history cannot reach the server (Gradio logged one error line per bad message)."""
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [
+            self.chatbot,
+            self.history,
+            self.question,
+            self.cited,
+            self.latest_answer,
+            self.source_view,
+        ]
+
+
+def _chat_page() -> ChatPage:
+    gr.Markdown(HEADER)
+    chatbot = gr.Chatbot(
+        label="Chat",
+        elem_id="chat",
+        height=600,
+        autoscroll=False,  # SCROLL_TO_REPLY_JS shows the start of the reply instead
+        render_markdown=False,  # messages are our own escaped HTML, not Markdown
+        sanitize_html=True,
+        allow_tags=False,
+        latex_delimiters=[],
+        feedback_options=None,
+        buttons=[],
+        placeholder="Ask a question about the documents. Each answer lists the passages "
+        "that answer it, with citations.",
+    )
+    question = gr.Textbox(
+        show_label=False,
+        placeholder="Ask a question about the documents (日本語・English・한국어)",
+        elem_id="question",
+        submit_btn=True,
+        autofocus=True,
+    )
+    with gr.Row():
+        k = gr.Slider(
+            1, MAX_PAGE_K, value=DEFAULT_K, step=1, label="Passages to show", scale=4, elem_id="k"
         )
-        question = gr.Textbox(
-            show_label=False,
-            placeholder="Ask a question about the documents (日本語・English・한국어)",
-            elem_id="question",
-            submit_btn=True,
-            autofocus=True,
+        clear_button = gr.Button("Clear chat", variant="secondary", scale=1, elem_id="clear")
+    gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Try asking")
+    with gr.Accordion("Source", open=True, elem_id="source-panel"):
+        cited = gr.Radio(choices=[], label="Show the document of", type="value", elem_id="cited")
+        source_view = gr.HTML(render.empty_source_html(), elem_id="source-view", js_on_load=None)
+    return ChatPage(
+        chatbot, question, k, clear_button, cited, source_view, gr.State(None), gr.State([])
+    )
+
+
+def _upload_panel(handlers: ChatHandlers) -> None:
+    with gr.Accordion("Add documents", open=False, elem_id="upload-panel"):
+        gr.Markdown(
+            f"Add .txt, .md, .html, .pdf or .docx files (up to {MAX_UPLOAD_FILES} at once, "
+            f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB and {MAX_UPLOAD_SENTENCES} sentences "
+            "each) to the documents. They are cited as uploads."
         )
-        with gr.Row():
-            k = gr.Slider(
-                1,
-                MAX_PAGE_K,
-                value=DEFAULT_K,
-                step=1,
-                label="Passages to show",
-                scale=4,
-                elem_id="k",
-            )
-            clear_button = gr.Button("Clear chat", variant="secondary", scale=1, elem_id="clear")
-        gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Try asking")
-        with gr.Accordion("Source", open=True, elem_id="source-panel"):
-            cited = gr.Radio(
-                choices=[], label="Show the document of", type="value", elem_id="cited"
-            )
-            source_view = gr.HTML(
-                render.empty_source_html(), elem_id="source-view", js_on_load=None
-            )
-        latest_answer = gr.State(None)
+        files = gr.File(
+            file_count="multiple",
+            file_types=list(UPLOAD_SUFFIXES),
+            label="Files",
+            elem_id="upload-files",
+        )
+        add_button = gr.Button("Add to the documents", variant="primary")
+        upload_status = gr.HTML("", elem_id="upload-status", js_on_load=None)
+    add_button.click(
+        handlers.add_documents,
+        [files],
+        [upload_status],
+        api_name="add_documents",
+        api_visibility="undocumented",  # callable by scripts as the page calls it; not listed
+        concurrency_limit=1,
+        concurrency_id="build",
+    )
+
+
+def _wire_chat(page: ChatPage, handlers: ChatHandlers) -> None:
+    """Every route that answers shares the "ask" concurrency cap (and the queue: the REST
+    routes are closed in create_app)."""
+    page.question.submit(
+        handlers.respond,
+        [page.question, page.k, page.history],
+        page.outputs,
+        api_visibility="private",
+        concurrency_id="ask",
+    ).then(None, js=SCROLL_TO_REPLY_JS)
+    page.cited.input(
+        handlers.show_source,
+        [page.cited, page.latest_answer],
+        [page.source_view],
+        api_visibility="private",
+        concurrency_id="ask",
+    ).then(None, js=SCROLL_TO_CITED_JS)
+    page.clear_button.click(
+        handlers.clear, None, page.outputs, api_visibility="private", queue=False
+    )
+    page.chatbot.clear(handlers.clear, None, page.outputs, api_visibility="private", queue=False)
+    gr.api(handlers.ask, api_name="ask", concurrency_id="ask")
+
+
+def create_app(
+    assistant: Assistant,
+    allow_upload: bool = False,
+    full_paths: bool = False,
+    uploads: UploadWorker | None = None,
+) -> gr.Blocks:
+    """The chat page and the ``/ask`` endpoint for one loaded assistant."""
+    if allow_upload and uploads is None:
+        uploads = UploadWorker(assistant)
+    handlers = ChatHandlers(assistant, uploads if allow_upload else None, full_paths)
+    with gr.Blocks(
+        title="Ask the documents", analytics_enabled=False, delete_cache=GRADIO_CACHE_SECONDS
+    ) as demo:
+        page = _chat_page()
         if allow_upload:
-            with gr.Accordion("Add documents", open=False, elem_id="upload-panel"):
-                gr.Markdown(
-                    f"Add .txt, .md, .html, .pdf or .docx files (up to "
-                    f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB each) to the documents."
-                )
-                files = gr.File(
-                    file_count="multiple",
-                    file_types=list(UPLOAD_SUFFIXES),
-                    label="Files",
-                    elem_id="upload-files",
-                )
-                add_button = gr.Button("Add to the documents", variant="primary")
-                upload_status = gr.HTML("", elem_id="upload-status", js_on_load=None)
-            add_button.click(
-                add_documents,
-                [files],
-                [upload_status],
-                api_visibility="private",
-                concurrency_limit=1,
-                concurrency_id="build",
-            )
-
-        outputs = [chatbot, question, cited, latest_answer, source_view]
-        question.submit(
-            respond, [question, k, chatbot], outputs, api_visibility="private", concurrency_id="ask"
-        ).then(None, js=SCROLL_TO_REPLY_JS)
-        cited.input(
-            show_source, [cited, latest_answer], [source_view], api_visibility="private"
-        ).then(None, js=SCROLL_TO_CITED_JS)
-        clear_button.click(clear, None, outputs, api_visibility="private", queue=False)
-        chatbot.clear(clear, None, outputs, api_visibility="private", queue=False)
-        gr.api(ask, api_name="ask", concurrency_id="ask")
-
-    demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
+            _upload_panel(handlers)
+        _wire_chat(page, handlers)
+    # api_open=False: /gradio_api/run/ask and /api/ask would answer outside the queue and its
+    # concurrency cap (issue 13: 200 concurrent requests accepted, 39 s latency).
+    demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE, api_open=False)
     return demo
 
 
@@ -372,8 +402,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def launch_options(host: str, port: int) -> dict[str, Any]:
-    """launch() arguments: no share link, no SSR, local fonts, our CSS, capped uploads."""
+def launch_options(host: str, port: int, allow_upload: bool = False) -> dict[str, Any]:
+    """launch() arguments: no share link, no SSR, local fonts, our CSS, capped uploads (every
+    upload route closed unless ``allow_upload``)."""
     theme = gr.themes.Default(
         font=[
             gr.themes.LocalFont("Source Sans Pro"),
@@ -394,6 +425,7 @@ def launch_options(host: str, port: int) -> dict[str, Any]:
         "max_file_size": MAX_UPLOAD_BYTES,
         "theme": theme,
         "css": render.CSS,
+        "app_kwargs": {"middleware": [UploadGate.middleware(allow=allow_upload)]},
     }
 
 
@@ -402,13 +434,16 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 7860,
     allow_upload: bool = False,
+    full_paths: bool = False,
     mcp: bool = False,
 ) -> None:
     """Load the index and serve the chat until interrupted (what ``assistant serve`` runs);
     with ``mcp``, the MCP tools too, at ``/mcp`` on the same server."""
     assistant = Assistant.load(index_dir) if index_dir else Assistant.load()
-    demo = create_app(assistant, allow_upload=allow_upload)
-    options = launch_options(host, port)
+    uploads = UploadWorker(assistant)
+    uploads.recover(index_pending=allow_upload)  # partial files removed; pending ones indexed
+    demo = create_app(assistant, allow_upload, full_paths, uploads if allow_upload else None)
+    options = launch_options(host, port, allow_upload)
     if mcp:
         from assistant.mcp_server import HTTP_PATH, http_app_kwargs
 

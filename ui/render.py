@@ -109,7 +109,7 @@ def source_link(passage: dict[str, Any]) -> str:
     if url and str(url).startswith(("http://", "https://")):
         href = escape(url, quote=True)
         return f'<a href="{href}" rel="noopener" target="_blank">{escape(url)}</a>'
-    return escape(passage["source"])
+    return escape(passage.get("shown_source", passage["source"]))  # relative unless asked
 
 
 def _paragraph_lines(

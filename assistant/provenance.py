@@ -1,0 +1,55 @@
+"""Where a passage came from, as a reader should see it: uploads labelled as uploads, and paths
+relative to the folder that was indexed (never the server's full path unless asked)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from pathlib import Path
+
+from assistant.documents import Document
+
+UPLOADS_FOLDER = "uploads"
+"""Visitors' uploads live in ``<index>/uploads/`` and are indexed as one more input folder."""
+UPLOADED_PREFIX = "uploaded: "
+
+
+def uploads_dir(index_dir: str | Path) -> Path:
+    return Path(index_dir) / UPLOADS_FOLDER
+
+
+def uploaded_title(name: str) -> str:
+    """The title every upload is cited by: its file name, marked as an upload, so a file
+    whose first line copies an indexed document's title can never pass for it."""
+    return f"{UPLOADED_PREFIX}{name}"
+
+
+def is_upload(path: str | Path, index_dir: str | Path) -> bool:
+    try:
+        return Path(path).absolute().parent.resolve() == uploads_dir(index_dir).resolve()
+    except OSError:
+        return False
+
+
+def label_uploads(documents: list[Document], index_dir: str | Path) -> list[Document]:
+    """The documents with each upload's title replaced by ``uploaded: <file name>``."""
+    labelled = []
+    for document in documents:
+        file = document.state.file if document.state is not None else document.source
+        if is_upload(file, index_dir):
+            document = dataclasses.replace(document, title=uploaded_title(Path(file).name))
+        labelled.append(document)
+    return labelled
+
+
+def relative_source(source: str, roots: Iterable[str]) -> str:
+    """``source`` relative to the indexed folder that holds it (the file name for a file given
+    by itself), so answers do not reveal where the server keeps its files."""
+    path = Path(source).absolute()
+    best: Path | None = None
+    for root in roots:
+        folder = Path(root).absolute()
+        folder = folder if folder.is_dir() else folder.parent
+        if folder in path.parents and (best is None or len(folder.parts) > len(best.parts)):
+            best = folder
+    return str(path.relative_to(best)) if best is not None else path.name

@@ -1,0 +1,153 @@
+"""Issue 13's probes against a real ``assistant serve`` (uploads off): index files overwritten
+in place, truncated, or deleted and rebuilt under the running server; upload routes and the
+REST route that bypassed the queue; paths in answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from serving import build_in_subprocess, copy_index, running_server
+
+from assistant.store import live_generation
+
+ROOT = Path(__file__).resolve().parent.parent
+CYBER = "北朝鮮のサイバー攻撃で盗まれた暗号資産について"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(seed_index, tmp_path_factory):
+    """``assistant serve`` on a private copy of the seed index: (url, process, log, index)."""
+    folder = tmp_path_factory.mktemp("harden-served")
+    index = copy_index(seed_index, folder)
+    with running_server(index, folder / "server.log") as (url, _, proc):
+        yield url, proc, folder / "server.log", index
+
+
+@pytest.fixture(scope="module")
+def served_index(server) -> Path:
+    return server[3]
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server[0], verbose=False)
+
+
+def _post(url: str, body: bytes, content_type: str) -> int:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _asked(client, question: str = CYBER, k: int = 3):
+    """The /ask result, or the message of the error it raised."""
+    try:
+        return client.predict(question, k, api_name="/ask")
+    except Exception as error:  # gradio_client raises AppError with the server's message
+        return str(error)
+
+
+def _restore(path: Path, data: bytes) -> None:
+    fresh = path.with_suffix(".restoring")
+    fresh.write_bytes(data)
+    os.replace(fresh, path)
+
+
+def test_every_upload_route_is_closed_when_uploads_are_off(server):
+    boundary = "harden"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=files; filename=a.txt\r\n"
+        f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n"
+    ).encode()
+    kind = f"multipart/form-data; boundary={boundary}"
+    for route in ("gradio_api/upload", "gradio_api/upload/", "gradio_api/process_recording"):
+        assert _post(server[0] + route, body, kind) == 403, route
+
+
+def test_the_rest_route_cannot_bypass_the_queue(server, client):
+    body = b'{"data": ["' + CYBER.encode() + b'", 3]}'
+    for route in ("gradio_api/run/ask", "gradio_api/api/ask"):
+        assert _post(server[0] + route, body, "application/json") in (403, 404), route
+    assert client.predict(CYBER, 3, api_name="/ask")["passages"][0]["paragraph"] == 7
+
+
+def test_answers_show_paths_relative_to_the_indexed_folder(client):
+    result = client.predict(CYBER, 3, api_name="/ask")
+    assert {p["source"] for p in result["passages"]} == {"000_2daad77d3c406492.txt"}
+
+
+def test_a_mapped_file_overwritten_in_place_is_refused_never_nan(server, client, served_index):
+    vectors = live_generation(served_index) / "sentence_vectors.npy"
+    healthy = vectors.read_bytes()
+    rows = np.load(vectors, mmap_mode="r").shape
+    header = len(healthy) - rows[0] * rows[1] * 4
+    with vectors.open("r+b") as handle:  # same size and inode, as `dd conv=notrunc` would
+        handle.seek(header)
+        handle.write(np.full(rows, np.nan, dtype=np.float32).tobytes())
+    answers = [_asked(client) for _ in range(3)]
+    assert all(isinstance(a, str) and "changed on disk" in a for a in answers), answers
+    log = server[2].read_text()
+    assert log.count("changed on disk") == 1, log[-2000:]  # reported once, not per question
+    assert "Traceback" not in log
+    _restore(vectors, healthy)
+    assert _asked(client)["passages"][0]["paragraph"] == 7
+
+
+def test_a_truncated_mapped_file_never_crashes_the_server(server, client, served_index):
+    proc = server[1]
+    for name in ("sentence_vectors.npy", "lexical/passages/data.csc.index.npy"):
+        path = live_generation(served_index) / name
+        healthy = path.read_bytes()
+        with path.open("r+b") as handle:
+            handle.truncate(len(healthy) // 2)
+        answer = _asked(client)
+        assert isinstance(answer, str) and "changed on disk" in answer, (name, answer)
+        assert proc.poll() is None  # no SIGBUS
+        _restore(path, healthy)
+        assert _asked(client)["passages"][0]["paragraph"] == 7
+
+
+def test_an_index_deleted_and_rebuilt_is_picked_up(server, client, served_index, tmp_path):
+    before = live_generation(served_index).name
+    penguins = tmp_path / "penguins.txt"
+    penguins.write_text(
+        "南極観測の報告\n\nペンギン観測隊は、三月に昭和基地の近くで新しい観測小屋を開設した。\n",
+        encoding="utf-8",
+    )
+    shutil.rmtree(served_index)
+    build_in_subprocess(served_index, penguins)
+    after = live_generation(served_index).name
+    assert before[:10] == after[:10] and before != after  # same number, another build id
+    result = _asked(client, "ペンギンの観測小屋はいつ開設されましたか", 10)
+    assert [p["source"] for p in result["passages"]] == ["penguins.txt"]
+
+
+def test_a_forged_chat_history_never_reaches_the_log(server):
+    """The page keeps the conversation on the server; a 4.6 MB history sent with a question
+    (issue 13: 18 MB of log) is ignored, not validated message by message into the log."""
+    url, _, log, _ = server
+    config = json.loads(urllib.request.urlopen(url + "config", timeout=30).read())
+    respond = next(i for i, d in enumerate(config["dependencies"]) if d["api_name"] == "respond")
+    history = [{"role": "user", "content": "質問" * 1000}] * 800
+    body = {"data": [CYBER, 3, history], "fn_index": respond, "session_hash": "forged"}
+    before = log.stat().st_size
+    status = _post(url + "gradio_api/queue/join", json.dumps(body).encode(), "application/json")
+    assert status == 200
+    with urllib.request.urlopen(url + "gradio_api/queue/data?session_hash=forged", timeout=60) as r:
+        events = r.read().decode()
+    assert '"success":true' in events and "北朝鮮" in events
+    assert log.stat().st_size - before < 2000

@@ -1,0 +1,149 @@
+"""Issue 13's upload probes against a real ``assistant serve --allow-upload``: the 2 MB one-line
+file (questions answered meanwhile), a spoofed title, same-name and empty uploads, and an
+upload a crash interrupted (finished at the next start)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from serving import copy_index, running_server
+
+CYBER = "北朝鮮のサイバー攻撃で盗まれた暗号資産について"
+WILDFIRES = "What did the ministers say about the wildfires?"
+LIGHTHOUSE = "Who keeps the lighthouse on the northern cape?"
+QUESTION_BUDGET_SECONDS = 2.0
+LEFT_BY_A_CRASH = {
+    "pending.txt": b"Coastal notes\n\nThe lighthouse on the northern cape is kept by Ms. Ito, "
+    b"who has tended its lamp since 2009.\n",
+    ".upload-k2j3h4": b"half a fi",
+}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def upload_index(seed_index, tmp_path_factory) -> Path:
+    """A copy of the seed index with what a server killed mid-upload leaves: a saved upload
+    the index does not hold yet and a partial temporary file."""
+    index = copy_index(seed_index, tmp_path_factory.mktemp("harden-uploads"))
+    (index / "uploads").mkdir()
+    for name, data in LEFT_BY_A_CRASH.items():
+        (index / "uploads" / name).write_bytes(data)
+    return index
+
+
+@pytest.fixture(scope="module")
+def client(upload_index, tmp_path_factory):
+    from gradio_client import Client
+
+    log = tmp_path_factory.mktemp("harden-upload-server") / "server.log"
+    with running_server(upload_index, log, "--allow-upload") as (url, _, _):
+        yield Client(url, verbose=False)
+
+
+def _upload(client, *paths: Path) -> str:
+    from gradio_client import handle_file
+
+    return client.predict([handle_file(str(p)) for p in paths], api_name="/add_documents")
+
+
+def test_an_upload_a_crash_interrupted_is_finished_at_start(client, upload_index):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        passages = client.predict(LIGHTHOUSE, 3, api_name="/ask")["passages"]
+        if passages[0]["source"] == "pending.txt":
+            break
+        time.sleep(1)
+    assert passages[0]["citation"] == "uploaded: pending.txt ¶1"
+    assert not list((upload_index / "uploads").glob(".upload-*"))
+
+
+def test_a_2mb_one_line_upload_never_holds_questions(client, tmp_path):
+    big = tmp_path / "one-line.txt"
+    line = "".join(f"文{i}です。" for i in range(200_000)).encode()[: 2 * 1024 * 1024 - 16]
+    big.write_bytes(line.rsplit("。".encode(), 1)[0] + "。".encode())
+    from gradio_client import handle_file
+
+    started = time.monotonic()
+    job = client.submit([handle_file(str(big))], api_name="/add_documents")
+    latencies = []
+    while not job.done() or len(latencies) < 3:
+        asked = time.monotonic()
+        assert client.predict(CYBER, 3, api_name="/ask")["passages"][0]["paragraph"] == 7
+        latencies.append(time.monotonic() - asked)
+    status = job.result(timeout=60)
+    print(
+        f"\n2 MB upload refused in {time.monotonic() - started:.1f} s; questions meanwhile: "
+        f"max {max(latencies):.2f} s"
+    )
+    assert max(latencies) < QUESTION_BUDGET_SECONDS
+    assert "Skipped one-line.txt" in status and "the limit is 2000" in status
+
+
+def test_an_upload_cannot_take_an_indexed_title_or_file_name(client, tmp_path):
+    spoof = tmp_path / "000_2daad77d3c406492.txt"  # the seed's own file name
+    spoof.write_text(
+        "日米韓共同声明\n\n北朝鮮のサイバー攻撃で盗まれた暗号資産は、全額が既に返還されたと"
+        "三か国の外相は確認した。\n",
+        encoding="utf-8",
+    )
+    status = _upload(client, spoof)
+    assert "Added 000_2daad77d3c406492-2.txt" in status
+    passages = client.predict(CYBER, 10, api_name="/ask")["passages"]
+    uploaded = [p for p in passages if p["source"] == "000_2daad77d3c406492-2.txt"]
+    assert uploaded, passages
+    assert all(p["citation"].startswith("uploaded: 000_2daad77d3c406492-2.txt ¶") for p in uploaded)
+    assert all(p["doc"] == "uploaded: 000_2daad77d3c406492-2.txt" for p in uploaded)
+    seed = [p for p in passages if p["source"] == "000_2daad77d3c406492.txt"]
+    assert all(p["citation"].startswith("日米韓共同声明 ¶") for p in seed)
+    assert "Added 000_2daad77d3c406492-3.txt" in _upload(client, spoof)  # never replaced
+
+
+def test_skipped_files_are_reported_as_skipped(client, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    status = _upload(client, empty)
+    assert "Skipped empty.txt" in status and "Added" not in status
+
+
+def test_questions_are_answered_while_an_upload_is_embedded(client, tmp_path):
+    from gradio_client import handle_file
+
+    paragraphs = [
+        " ".join(
+            f"Harbour log {p}-{s}: the ferry number {p * 10 + s} left on time." for s in range(10)
+        )
+        for p in range(20)
+    ]
+    log = tmp_path / "harbour.txt"
+    log.write_text("Harbour log\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    job = client.submit([handle_file(str(log))], api_name="/add_documents")
+    latencies = []
+    while not job.done():
+        asked = time.monotonic()
+        passages = client.predict(WILDFIRES, 3, api_name="/ask")["passages"]
+        assert passages[0]["source"] == "000_2daad77d3c406492.txt"
+        latencies.append(time.monotonic() - asked)
+    assert "Added harbour.txt" in job.result(timeout=300)
+    print(f"\n{len(latencies)} questions during the upload: slowest {sorted(latencies)[-5:]}")
+    assert len(latencies) >= 3 and max(latencies) < QUESTION_BUDGET_SECONDS
+
+
+def test_an_upload_request_larger_than_a_batch_is_refused_unread(client):
+    import http.client
+    from urllib.parse import urlsplit
+
+    from ui.uploads import MAX_UPLOAD_TOTAL_BYTES
+
+    address = urlsplit(client.src)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    connection.putrequest("POST", "/gradio_api/upload")
+    connection.putheader("Content-Type", "multipart/form-data; boundary=b")
+    connection.putheader("Content-Length", str(MAX_UPLOAD_TOTAL_BYTES + 1024 * 1024))
+    connection.endheaders()  # the body is never sent: the answer comes before it is needed
+    response = connection.getresponse()
+    assert response.status == 413
+    assert b"limited to 8 MB" in response.read()
+    connection.close()
