@@ -33,3 +33,7 @@ class ModelError(AssistantError):
 
 class BuildLockedError(AssistantError):
     """Another build is writing the same index."""
+
+
+class ClusterError(AssistantError):
+    """A distributed (Ray) build could not start or finish; the previous index is untouched."""
