@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from assistant.encoder import BATCH_SIZE, as_encoder
 from assistant.errors import ClusterError, InputError
-from assistant.indexer import EMBED_BATCH_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,8 @@ INSTALL_HINT = "pip install -e '.[cluster]'"
 DEFAULT_BATCH_SIZE = 64
 """Texts per Ray Data batch: large enough that per-batch scheduling (a few ms) is small against
 encoding (~4 s for 64 passages on one core), small enough that progress moves and a lost batch
-is cheap to redo. The encoder still runs at most EMBED_BATCH_SIZE texts at a time inside it."""
+is cheap to redo. Inside an actor the encoder still runs at most ``assistant.encoder.BATCH_SIZE``
+texts at a time."""
 
 FAULT_TOLERANCE = "Ray Data's defaults for actor pools"
 """Not set here on purpose: Ray Data (2.60, ``ActorPoolMapOperator``) gives its actors
@@ -137,7 +138,8 @@ class EmbedActor:
         threads = os.environ.get("OMP_NUM_THREADS")  # Ray sets it to the actor's CPUs
         if threads:
             os.environ[THREADS_ENV] = threads
-        self.model, info = load_model(self.model_name)
+        model, info = load_model(self.model_name)
+        self.encoder = as_encoder(model)
         if info.probe_checksum != self.probe_checksum:
             raise ClusterError(
                 f"model {self.model_name!r} on this worker computes other vectors than on the "
@@ -145,13 +147,8 @@ class EmbedActor:
             )
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        vectors = self.model.encode_document(
-            [str(t) for t in batch["text"]],
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        texts = [str(t) for t in batch["text"]]
+        vectors = self.encoder.encode_documents(texts, batch_size=self.batch_size)
         return {"row": batch["row"], "vector": np.asarray(vectors, dtype=np.float32)}
 
 
@@ -182,9 +179,9 @@ class RayEncoder:
 
     It wraps the locally loaded model, which still gives the build its identity (name, probe),
     the dimension, and query vectors; document batches go to Ray actors. It offers both call
-    shapes a build uses, ``encode_document(texts, **kwargs)`` (sentence-transformers) and
-    ``encode_documents(texts)`` (the Encoder protocol), plus ``iter_encode_documents`` so the
-    build can report progress while the cluster works.
+    shapes, ``encode_document(texts, **kwargs)`` (sentence-transformers) and
+    ``encode_documents(texts)`` (``assistant.encoder.Encoder``), plus ``iter_encode_documents``
+    so the build can report progress while the cluster works.
 
     >>> with RayEncoder(model, info, RaySettings(address="127.0.0.1:6379")) as encoder:
     ...     indexer.build_files(paths, index_dir, encoder=encoder)
@@ -194,6 +191,7 @@ class RayEncoder:
         self.model = model
         self.info = info
         self.settings = settings or RaySettings()
+        self._local = as_encoder(model)
         self._ray: Any = None
         self._started_here = False
 
@@ -216,10 +214,7 @@ class RayEncoder:
         return self.model.encode_query(*args, **kwargs)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(
-            self.model.encode_query(list(texts), normalize_embeddings=True, convert_to_numpy=True),
-            dtype=np.float32,
-        )
+        return self._local.encode_queries(texts)
 
     # -- documents: on Ray -------------------------------------------------------------------
     def encode_document(self, sentences: str | Sequence[str], **_: Any) -> np.ndarray:
@@ -228,8 +223,9 @@ class RayEncoder:
             return self.encode_documents([sentences])[0]
         return self.encode_documents(sentences)
 
-    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
-        """Normalised float32 vectors of ``texts``, in order."""
+    def encode_documents(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """Normalised float32 vectors of ``texts``, in order (``batch_size`` is the local
+        encoder's option; on Ray, ``RaySettings.batch_size`` sets the batches)."""
         pieces = list(self.iter_encode_documents(texts))
         if not pieces:
             return np.zeros((0, self.dimension), dtype=np.float32)
@@ -247,7 +243,7 @@ class RayEncoder:
         dataset = ray.data.from_items(
             [{"row": i, "text": t} for i, t in enumerate(texts)], override_num_blocks=blocks
         ).map_batches(
-            EmbedActor.for_model(self.info.name, self.info.probe_checksum, EMBED_BATCH_SIZE),
+            EmbedActor.for_model(self.info.name, self.info.probe_checksum, BATCH_SIZE),
             batch_size=settings.batch_size,
             batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=actors),
