@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -43,6 +44,8 @@ class RandomEncoder:
         vectors = self.rng.standard_normal((len(sentences), self.dimension)).astype(np.float32)
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
+    encode_query = encode_document  # the build's confidence calibration asks questions too
+
 
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -64,6 +67,7 @@ def main() -> None:
     made = bench_corpus.make_corpus(args.passages, CACHE, bench_corpus.sentence_pool())
     info = ModelInfo("random-unit-vectors", 384, "none")
     with tempfile.TemporaryDirectory(prefix="index-memory-") as tmp:
+        os.environ["ASSISTANT_MODEL_CACHE"] = tmp  # random calibration vectors stay out of it
         index = Path(tmp) / "index"
         started = time.perf_counter()
         indexer.build([made.root], index, RandomEncoder(), info)
