@@ -73,7 +73,11 @@ def main() -> None:
         indexer.build([made.root], index, RandomEncoder(), info)
         build_s = time.perf_counter() - started
         generation = (index / "current").resolve()
-        files = {p.name: p.stat().st_size for p in sorted(generation.rglob("*")) if p.is_file()}
+        files = {
+            str(p.relative_to(generation)): p.stat().st_size
+            for p in sorted(generation.rglob("*"))
+            if p.is_file()
+        }
         before = rss_mb()
         stored = load_index(index)
         opened = rss_mb()
