@@ -184,7 +184,9 @@ class RayEncoder:
     so the build can report progress while the cluster works.
 
     >>> with RayEncoder(model, info, RaySettings(address="127.0.0.1:6379")) as encoder:
-    ...     indexer.build_files(paths, index_dir, encoder=encoder)
+    ...     vectors = encoder.encode_documents(["passage one", "passage two"])
+    >>> vectors.shape
+    (2, 384)
     """
 
     def __init__(self, model: Any, info: Any, settings: RaySettings | None = None):
@@ -326,7 +328,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 def ray_encoder_factory(settings: RaySettings) -> Callable[[Any, Any], RayEncoder]:
-    """What ``indexer.build_files(encoder=...)`` takes: wraps the model once it is loaded."""
+    """What ``indexer.build_files(wrap_encoder=...)`` takes: wraps the model in a RayEncoder
+    once it is loaded (after the cheap checks), and is closed by the build."""
     import_ray()  # fail in one line before reading files or loading the model
 
     def wrap(model: Any, info: Any) -> RayEncoder:
