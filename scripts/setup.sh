@@ -15,7 +15,7 @@ STAMP=$VENV/.installed
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Python environment. The stamp records what was installed, so a second run does nothing.
-extras=""; [ $want_test = 1 ] && extras="[test,mcp,cluster]"  # tests also run the MCP server and a Ray cluster
+extras=""; [ $want_test = 1 ] && extras="[test,mcp,cluster]"  # tests also run the MCP server and Ray
 fingerprint=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)$extras
 if [ ! -x $VENV/bin/python ]; then
   say "creating $VENV"
