@@ -481,11 +481,13 @@ def build_index(
     *,
     progress: bool | Callable[[str, int, int], None] = False,
     wait: float | None = 0,
+    ray: Any = None,
 ):
     """Build (or incrementally rebuild) an index from files and folders of .txt/.md.
 
     ``progress`` is True (print to stderr) or a callback ``(stage, done, total)``; ``wait`` is
-    how long to wait for another build of the same index (None: as long as it takes).
+    how long to wait for another build of the same index (None: as long as it takes); ``ray``
+    (an ``assistant.distributed.RaySettings``) embeds on a Ray cluster instead of here.
     Returns a BuildReport with counts. Raises CorpusError when no readable text is found and
     BuildLockedError when another build holds the index.
     """
@@ -498,4 +500,11 @@ def build_index(
     target = Path(index_dir) if index_dir is not None else default_index_dir()
     # Paths, files and the build lock are checked before the model loads (fast failure).
     callback = print_progress if progress is True else (progress or None)
-    return indexer.build_files(paths, target, model, progress=callback, wait=wait)
+    wrap = None
+    if ray is not None:
+        from assistant.distributed import ray_encoder_factory
+
+        wrap = ray_encoder_factory(ray)
+    return indexer.build_files(
+        paths, target, model, progress=callback, wait=wait, wrap_encoder=wrap
+    )

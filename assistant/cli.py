@@ -53,6 +53,20 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="wait for another build of the same index instead of stopping",
     )
+    build.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="embed on a Ray cluster: auto, ray://HOST:PORT or HOST:PORT; without ADDRESS a "
+        "local Ray instance is started (needs the cluster extra: pip install -e '.[cluster]')",
+    )
+    build.add_argument(
+        "--ray-actors", type=int, metavar="N", help="encoder actors (default: one per CPU)"
+    )
+    build.add_argument(
+        "--ray-batch-size", type=int, metavar="N", help="texts per Ray batch (default 64)"
+    )
 
     ask = commands.add_parser("ask", help="answer a question with cited passages")
     ask.add_argument("question", help="the question, or - to read it from standard input")
@@ -207,6 +221,29 @@ def _print_answer(answer, as_json: bool) -> None:
         print(f"    {passage.text}\n")
 
 
+def _ray_encoder(args: argparse.Namespace):
+    """The wrapper that sends a build's embedding to Ray, when ``--ray`` was given."""
+    if args.ray is None:
+        if args.ray_actors is not None or args.ray_batch_size is not None:
+            from assistant.errors import InputError
+
+            raise InputError("--ray-actors and --ray-batch-size need --ray [ADDRESS]")
+        return None
+    from assistant.distributed import (
+        DEFAULT_BATCH_SIZE,
+        RaySettings,
+        parse_address,
+        ray_encoder_factory,
+    )
+
+    settings = RaySettings(
+        address=parse_address(args.ray),
+        actors=args.ray_actors,
+        batch_size=args.ray_batch_size or DEFAULT_BATCH_SIZE,
+    )
+    return ray_encoder_factory(settings)
+
+
 def _run(args: argparse.Namespace) -> int:
     from assistant.api import MAX_K, clean_question
 
@@ -221,6 +258,7 @@ def _run(args: argparse.Namespace) -> int:
             args.model,
             progress=print_progress,
             wait=None if args.wait else 0,
+            wrap_encoder=_ray_encoder(args),
         )
         print(report.summary())
         return 0

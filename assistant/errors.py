@@ -37,3 +37,7 @@ class BuildLockedError(AssistantError):
 
 class StorageError(AssistantError, OSError):
     """A write that failed for lack of disk space or permission (partial files removed)."""
+
+
+class ClusterError(AssistantError):
+    """A distributed (Ray) build could not start or finish; the previous index is untouched."""

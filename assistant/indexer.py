@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.confidence import null_margin, parallel_bank_vectors
 from assistant.documents import Corpus, Document, FileState, iter_files, read_corpus
-from assistant.encoder import as_encoder
+from assistant.encoder import Encoder, as_encoder
 from assistant.errors import (
     BuildLockedError,
     CorpusError,
@@ -185,16 +185,28 @@ def _embed(
         if progress:
             progress(stage, 0, len(todo))
         vectors = []
-        for start in range(0, len(todo), EMBED_CHUNK):
-            chunk = todo[start : start + EMBED_CHUNK]
-            vectors.append(encoder.encode_documents(chunk, batch_size=EMBED_BATCH_SIZE))
+        # An encoder that streams (assistant.distributed.RayEncoder) gets every text at once, so
+        # a cluster sees the whole workload; a local one gets chunks, for progress.
+        stream = getattr(encoder, "iter_encode_documents", None) or (
+            lambda texts: _encode_in_chunks(encoder, texts)
+        )
+        for piece in stream(todo):
+            vectors.append(piece)
             if progress:
-                progress(stage, min(start + len(chunk), len(todo)), len(todo))
+                progress(stage, sum(len(v) for v in vectors), len(todo))
         for (key, _), vector in zip(missing, np.concatenate(vectors), strict=True):
             cache[key] = vector
     if not texts:
         return np.zeros((0, dimension), dtype=np.float32)
     return np.stack([cache[k] for k in keys]).astype(np.float32)
+
+
+def _encode_in_chunks(encoder: Encoder, texts: list[str]) -> Iterator[np.ndarray]:
+    """Vectors of texts, EMBED_CHUNK at a time (each chunk is one progress step)."""
+    for start in range(0, len(texts), EMBED_CHUNK):
+        yield encoder.encode_documents(
+            texts[start : start + EMBED_CHUNK], batch_size=EMBED_BATCH_SIZE
+        )
 
 
 def _previous_index(index_dir: Path, info: ModelInfo) -> StoredIndex | None:
@@ -474,10 +486,14 @@ def build_files(
     model_name: str | None = None,
     progress: Progress | None = None,
     wait: float | None = 0,
+    wrap_encoder: Callable[[Any, ModelInfo], Any] | None = None,
 ) -> BuildReport:
     """Everything a ``build`` command does, cheapest checks first: the paths exist, the files
     hold text, no other build is writing (all in well under a second), and only then load the
-    model (3-10 s) and embed."""
+    model (3-10 s) and embed.
+
+    ``wrap_encoder(model, info)`` gives the encoder documents are embedded with instead of the
+    model (e.g. ``assistant.distributed.RayEncoder``); it is closed after the build."""
     from assistant.model import load_model
 
     paths = check_paths(paths)
@@ -485,7 +501,12 @@ def build_files(
     corpus = read_inputs(paths, index_path)
     with holding_build_lock(index_path, wait):
         model, info = load_model(model_name)
-        return _build_locked(corpus, paths, index_path, model, info, progress)
+        encoder = wrap_encoder(model, info) if wrap_encoder else model
+        try:
+            return _build_locked(corpus, paths, index_path, encoder, info, progress)
+        finally:
+            if encoder is not model and hasattr(encoder, "close"):
+                encoder.close()
 
 
 def is_stale(manifest: dict[str, Any]) -> bool:

@@ -157,8 +157,15 @@ def external_weights(graph: Path) -> Path:
     return graph.with_name(graph.name + ".data")
 
 
+THREADS_ENV = "ASSISTANT_THREADS"
+"""Threads an encoder may use when set: a Ray actor sets it to the CPUs Ray gave it, so two
+actors on one node do not each run a thread per core."""
+
+
 def core_count() -> int:
-    """Cores this process may use."""
+    """Cores this process may use: ``$ASSISTANT_THREADS`` when set, else its CPU affinity."""
+    if os.environ.get(THREADS_ENV, "").isdigit() and int(os.environ[THREADS_ENV]) > 0:
+        return int(os.environ[THREADS_ENV])
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux

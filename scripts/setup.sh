@@ -15,13 +15,13 @@ STAMP=$VENV/.installed
 say() { printf '[setup] %s\n' "$*" >&2; }
 
 # 1. Python environment. The stamp records what was installed, so a second run does nothing.
-extras=""; [ $want_test = 1 ] && extras="[test,mcp]"  # tests also run the MCP server
+extras=""; [ $want_test = 1 ] && extras="[test,mcp,cluster]"  # tests also run the MCP server and Ray
 fingerprint=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)$extras
 if [ ! -x $VENV/bin/python ]; then
   say "creating $VENV"
   $PY -m venv $VENV
 fi
-if [ "$(cat $STAMP 2>/dev/null)" != "$fingerprint" ] && ! { [ -z "$extras" ] && [ "$(cat $STAMP 2>/dev/null)" = "${fingerprint}[test,mcp]" ]; }; then
+if [ "$(cat $STAMP 2>/dev/null)" != "$fingerprint" ] && ! { [ -z "$extras" ] && [ "$(cat $STAMP 2>/dev/null)" = "${fingerprint}[test,mcp,cluster]" ]; }; then
   say "installing dependencies (CPU torch pinned by constraints.txt)"
   $VENV/bin/python -m pip install --quiet --upgrade pip
   # torch first, from the pin, so nothing later pulls a CUDA build.
