@@ -6,8 +6,6 @@ import logging
 import math
 import os
 import re
-import shutil
-import sys
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -122,58 +120,19 @@ def clean_question(question: object) -> tuple[str, str | None]:
 _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
-def check_k(k: object) -> int:
-    """``k`` as a whole number from 1 to MAX_K; raises InputError otherwise (every way in,
-    API, command line and web page, checks it here)."""
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-        raise InputError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+def check_k(k: object, name: str = "k", maximum: int = MAX_K) -> int:
+    """``k`` as a whole number from 1 to ``maximum``; raises InputError otherwise. Every way in
+    (API, command line, web page, MCP) checks it here; 3.0 counts as 3, since JSON and sliders
+    send floats, but True, "3" and 3.5 are refused.
+
+    >>> check_k(3.0)
+    3
+    """
+    if isinstance(k, float) and k.is_integer():
+        k = int(k)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= maximum:
+        raise InputError(f"{name} must be a whole number from 1 to {maximum}, not {k!r}")
     return k
-
-
-STAGE_LABELS = {
-    "passages": "embedding passages",
-    "sentences": "embedding sentences",
-    "indexing": "indexing (BM25, FAISS)",
-}
-
-
-class ProgressPrinter:
-    """Build progress on stderr: a tqdm bar per stage on a terminal; in a log (no terminal), a
-    line at the start, at every tenth and at the end of a stage, so logs stay short."""
-
-    def __init__(self) -> None:
-        self._bars: dict[str, Any] = {}
-        self._printed: dict[str, int] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        label = STAGE_LABELS.get(stage, stage)
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            bar = self._bars.get(stage)
-            if bar is None:
-                bar = self._bars[stage] = tqdm(
-                    total=total,
-                    desc=f"  {label}",
-                    unit=" texts" if stage in ("passages", "sentences") else " steps",
-                    file=sys.stderr,
-                    ncols=min(100, shutil.get_terminal_size().columns),
-                )
-            bar.update(done - bar.n)
-            if done >= total:
-                bar.close()
-                del self._bars[stage]
-            return
-        tenth = 10 * done // max(total, 1)
-        if stage not in self._printed or tenth > self._printed[stage] or done >= total:
-            print(f"  {label}: {done}/{total}", file=sys.stderr, flush=True)
-            self._printed[stage] = tenth
-        if done >= total:
-            self._printed.pop(stage, None)
-
-
-print_progress = ProgressPrinter()
-"""The progress callback the command line and ``Assistant.load`` use."""
 
 
 class Assistant:
@@ -204,8 +163,10 @@ class Assistant:
         *,
         model: str | None = None,
         build_missing: bool | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> Assistant:
-        """Open an index; the default ``index/`` is built from ``corpus/`` when missing or stale.
+        """Open an index; the default ``index/`` is built from ``corpus/`` when missing or stale
+        (logged at INFO; ``progress`` follows the build's stages).
 
         ``model`` must match the model the index was built with (it is read from the index
         when not given). Raises IndexNotFoundError, IndexMismatchError or ModelError.
@@ -247,9 +208,9 @@ class Assistant:
             build_missing and (indexer.is_stale(manifest) or not info.built(manifest["model"]))
         ):
             inputs = manifest["inputs"] if manifest else [str(default_corpus_dir())]
-            print(f"building the index at {path} from {', '.join(inputs)} ...", file=sys.stderr)
-            report = indexer.build(inputs, path, st, info, progress=print_progress, wait=None)
-            print(report.summary(), file=sys.stderr)
+            log.info("building the index at %s from %s ...", path, ", ".join(inputs))
+            report = indexer.build(inputs, path, st, info, progress=progress, wait=None)
+            log.info("%s", report.summary())
             stored = load_index(path)
         return cls.open_with(path, st, info, stored)
 
@@ -479,13 +440,13 @@ def build_index(
     index_dir: str | os.PathLike[str] | None = None,
     model: str | None = None,
     *,
-    progress: bool | Callable[[str, int, int], None] = False,
+    progress: Callable[[str, int, int], None] | None = None,
     wait: float | None = 0,
     ray: Any = None,
 ):
     """Build (or incrementally rebuild) an index from files and folders of .txt/.md.
 
-    ``progress`` is True (print to stderr) or a callback ``(stage, done, total)``; ``wait`` is
+    ``progress`` is a callback ``(stage, done, total)`` (stages: ``indexer.STAGES``); ``wait`` is
     how long to wait for another build of the same index (None: as long as it takes); ``ray``
     (an ``assistant.distributed.RaySettings``) embeds on a Ray cluster instead of here.
     Returns a BuildReport with counts. Raises CorpusError when no readable text is found and
@@ -493,18 +454,13 @@ def build_index(
     """
     from assistant import indexer
 
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    if not paths:
-        raise InputError("give at least one file or folder to index")
     target = Path(index_dir) if index_dir is not None else default_index_dir()
     # Paths, files and the build lock are checked before the model loads (fast failure).
-    callback = print_progress if progress is True else (progress or None)
     wrap = None
     if ray is not None:
         from assistant.distributed import ray_encoder_factory
 
         wrap = ray_encoder_factory(ray)
     return indexer.build_files(
-        paths, target, model, progress=callback, wait=wait, wrap_encoder=wrap
+        paths, target, model, progress=progress, wait=wait, wrap_encoder=wrap
     )

@@ -184,13 +184,21 @@ def _configure_logging(verbose: bool) -> None:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # What the library logs about building the default index is news to the user: plain lines.
+    building = logging.getLogger("assistant.api")
+    building.setLevel(logging.INFO)
+    building.propagate = False
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    building.addHandler(handler)
 
 
 def _load(index: str | None):
     from assistant import Assistant
+    from assistant.console import print_progress
 
-    if not index:
-        return Assistant.load()  # the default index is (re)built when missing or stale
+    if not index:  # the default index is (re)built when missing or stale
+        return Assistant.load(progress=print_progress)
     return Assistant.load(index)  # a missing or damaged index fails before the model loads
 
 
@@ -221,51 +229,42 @@ def _print_answer(answer, as_json: bool) -> None:
         print(f"    {passage.text}\n")
 
 
-def _ray_encoder(args: argparse.Namespace):
-    """The wrapper that sends a build's embedding to Ray, when ``--ray`` was given."""
+def _ray_settings(args: argparse.Namespace):
+    """How to send a build's embedding to Ray, when ``--ray`` was given (else None)."""
     if args.ray is None:
         if args.ray_actors is not None or args.ray_batch_size is not None:
             from assistant.errors import InputError
 
             raise InputError("--ray-actors and --ray-batch-size need --ray [ADDRESS]")
         return None
-    from assistant.distributed import (
-        DEFAULT_BATCH_SIZE,
-        RaySettings,
-        parse_address,
-        ray_encoder_factory,
-    )
+    from assistant.distributed import DEFAULT_BATCH_SIZE, RaySettings, parse_address
 
-    settings = RaySettings(
+    return RaySettings(
         address=parse_address(args.ray),
         actors=args.ray_actors,
         batch_size=args.ray_batch_size or DEFAULT_BATCH_SIZE,
     )
-    return ray_encoder_factory(settings)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from assistant.api import MAX_K, clean_question
+    from assistant.api import check_k, clean_question
 
     if args.command == "build":
-        from assistant import indexer
-        from assistant.api import default_corpus_dir, default_index_dir, print_progress
+        from assistant.api import build_index, default_corpus_dir
+        from assistant.console import print_progress
 
-        index = args.index or default_index_dir()
-        report = indexer.build_files(
+        report = build_index(
             args.paths or [default_corpus_dir()],
-            index,
+            args.index,
             args.model,
             progress=print_progress,
             wait=None if args.wait else 0,
-            wrap_encoder=_ray_encoder(args),
+            ray=_ray_settings(args),
         )
         print(report.summary())
         return 0
-    if args.command in ("ask", "eval") and not 1 <= args.k <= MAX_K:
-        from assistant.errors import InputError
-
-        raise InputError(f"--k must be from 1 to {MAX_K}, not {args.k}")
+    if args.command in ("ask", "eval"):
+        check_k(args.k, "--k")
     if args.command == "ask":
         # A long question does not fit in one argument (Linux caps each at 128 KiB): use "-".
         # Bytes that are not UTF-8 become lone surrogates, as in arguments, and are dropped.

@@ -26,6 +26,7 @@ from assistant.errors import (
     CorpusError,
     IndexMismatchError,
     IndexNotFoundError,
+    InputError,
 )
 from assistant.lexical import LexicalIndex
 from assistant.metadata import LANGUAGES
@@ -51,6 +52,13 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while a build runs."""
+
+STAGES = {
+    "passages": "embedding passages",
+    "sentences": "embedding sentences",
+    "indexing": "indexing (BM25, FAISS)",
+}
+"""The stages a build reports progress for, and what each does (for people to read)."""
 
 EMBED_BATCH_SIZE = 32
 """Most texts per encoder run (the ONNX encoder also caps a run at TOKEN_BUDGET tokens)."""
@@ -402,7 +410,7 @@ def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
         paths = [paths]
     checked = [str(p) for p in paths]
     if not checked:
-        raise CorpusError("give at least one file or folder to index")
+        raise InputError("give at least one file or folder to index")
     for path in checked:
         if not is_url(path) and not Path(path).expanduser().exists():
             raise CorpusError(f"no such file or folder: {path}")

@@ -22,7 +22,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from assistant.api import MAX_K, Assistant, clean_question
+from assistant.api import MAX_K, Assistant, check_k, clean_question
+from assistant.console import print_progress
 from assistant.errors import AssistantError, InputError
 
 log = logging.getLogger(__name__)
@@ -238,7 +239,7 @@ class CitedSearch:
         document: object = None,
     ) -> SearchResult:
         clean_question(question)  # checked first: its error is the one to see
-        k = _whole_number(k, "k", 1, MAX_K)
+        k = check_k(k)
         self.refresh()
         language = self._check_language(language)
         source = self.resolve_document(document)["source"] if document is not None else None
@@ -435,5 +436,7 @@ def http_app_kwargs(
 def run_stdio(index_dir: str | None) -> None:
     """Load the index once and serve the tools on stdin/stdout (what ``assistant mcp`` runs)."""
     with contextlib.redirect_stdout(sys.stderr):  # stdout carries the protocol, nothing else
-        assistant = Assistant.load(index_dir) if index_dir else Assistant.load()
+        assistant = (
+            Assistant.load(index_dir) if index_dir else Assistant.load(progress=print_progress)
+        )
     create_server(assistant).run("stdio")

@@ -21,8 +21,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 import gradio as gr
 
-from assistant import Assistant, AssistantError, InputError
-from assistant.api import STAGE_LABELS
+from assistant import Assistant, AssistantError
+from assistant.api import check_k
+from assistant.console import print_progress
+from assistant.indexer import STAGES
 from assistant.provenance import relative_source
 from ui import render
 from ui.uploads import (
@@ -94,12 +96,8 @@ HEADER = (
 
 
 def _page_k(k: object) -> int:
-    """The slider sends floats; the library wants a whole number."""
-    if isinstance(k, float) and k.is_integer():
-        return int(k)
-    if isinstance(k, int) and not isinstance(k, bool):
-        return k
-    raise InputError(f"k must be a whole number from 1 to {MAX_PAGE_K}, not {k!r}")
+    """The slider's value (a float) as the library's k, at most what the page offers."""
+    return check_k(k, maximum=MAX_PAGE_K)
 
 
 def _source_choices(answer: dict[str, Any]) -> list[tuple[str, int]]:
@@ -237,7 +235,7 @@ class ChatHandlers:
             job = self.uploads.submit(names)
             while not job.done():
                 fraction, stage = self.uploads.progress()
-                label = STAGE_LABELS.get(stage, stage).capitalize()
+                label = STAGES.get(stage, stage).capitalize()
                 progress(0.1 + 0.9 * fraction, desc=label)
                 time.sleep(UPLOAD_POLL_SECONDS)
             outcome = job.result()
@@ -439,7 +437,7 @@ def serve(
 ) -> None:
     """Load the index and serve the chat until interrupted (what ``assistant serve`` runs);
     with ``mcp``, the MCP tools too, at ``/mcp`` on the same server."""
-    assistant = Assistant.load(index_dir) if index_dir else Assistant.load()
+    assistant = Assistant.load(index_dir) if index_dir else Assistant.load(progress=print_progress)
     uploads = UploadWorker(assistant)
     uploads.recover(index_pending=allow_upload)  # partial files removed; pending ones indexed
     demo = create_app(assistant, allow_upload, full_paths, uploads if allow_upload else None)
