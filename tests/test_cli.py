@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from commands import assert_one_line_error
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
@@ -36,15 +37,6 @@ def run(*args: str | bytes, timeout: float = 180) -> subprocess.CompletedProcess
         cwd=ROOT,
         check=False,
     )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 # -- shapes ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from commands import assert_one_line_error
 
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # before Ray is imported
 
@@ -119,15 +120,6 @@ def run(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
         cwd=ROOT,
         check=False,
     )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def test_ray_options_need_ray(tmp_path):
