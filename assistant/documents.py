@@ -83,14 +83,6 @@ class Document:
     url: str | None = None
     """The web address it was fetched from, for documents read from a URL."""
 
-    @property
-    def sections(self) -> list[str]:
-        seen: list[str] = []
-        for p in self.paragraphs:
-            if p.section and p.section not in seen:
-                seen.append(p.section)
-        return seen
-
 
 # --------------------------------------------------------------------------------------------
 # Bytes to text
@@ -301,11 +293,6 @@ def read_document(
         return None, state
     state = FileState(state.file, state.size, state.mtime_ns, hashlib.sha256(data).hexdigest())
     return document_from_blocks(extracted, source), state
-
-
-def read_text(path: Path) -> str | None:
-    """The text of a file, or None (with a one-line warning) when it is not readable text."""
-    return read_file(path)[0]
 
 
 # --------------------------------------------------------------------------------------------
