@@ -157,6 +157,26 @@ def test_a_korean_question_gets_the_korean_paragraph_with_the_english_attached(a
 
 @pytest.mark.slow
 @needs_archive
+def test_the_source_view_shows_two_versions_side_by_side(archive_qa):
+    """The chat's source view of an answer with versions: the shown (Korean) document and the
+    English one in two columns, each at its own aligned paragraph with its sentence marked."""
+    from ui.app import ChatHandlers, _source_view
+
+    handlers = ChatHandlers(archive_qa, uploads=None, full_paths=False)
+    _, data = handlers._answer("블링컨 장관은 아베 전 총리 서거에 대해 무엇을 표명했나?", 3)
+    html = _source_view(archive_qa, data, 0)
+    assert html.startswith('<div class="src-pair">') and html.count('class="src-doc"') == 2
+    korean, english = html.split('class="src-doc"')[1:]
+    assert "12_fm-bali-2022-07.ko.txt" in korean and "12_fm-bali-2022-07.en.txt" in english
+    assert "<mark>" in korean and "<mark>" in english
+    assert "Abe" in english.split("<mark>")[1].split("</mark>")[0]
+    # an answer without versions keeps the single view
+    single = dict(data, passages=[dict(data["passages"][0], versions=[])])
+    assert 'class="src-pair"' not in _source_view(archive_qa, single, 0)
+
+
+@pytest.mark.slow
+@needs_archive
 def test_a_document_filter_keeps_the_version_it_admitted(archive_qa):
     question = "블링컨 장관은 아베 전 총리 서거에 대해 무엇을 표명했나?"
     first = archive_qa.ask(question, k=1, source="12_fm-bali-2022-07.en.txt").passages[0]

@@ -115,16 +115,32 @@ def _document_title(assistant: Assistant, source: str, fallback: str) -> str:
 
 
 def _source_view(assistant: Assistant, answer: dict[str, Any] | None, choice: int | None) -> str:
+    """The cited document, the cited paragraph highlighted; for a paragraph with parallel
+    versions, the shown version and the next one side by side, each at its own paragraph."""
     if not answer or not answer["passages"]:
         return render.empty_source_html()
     position = choice if isinstance(choice, int) and 0 <= choice < len(answer["passages"]) else 0
     passage = answer["passages"][position]
-    paragraphs = assistant.document_paragraphs(passage["source"])
-    title = _document_title(assistant, passage["source"], passage["doc"])
+    views = [_document_view(assistant, passage, passage.get("shown_source"))]
+    versions = passage.get("versions") or []
+    if len(versions) >= 2:
+        other = versions[1]
+        views.append(
+            _document_view(
+                assistant, {**other, "doc": other["citation"]}, other.get("shown_source")
+            )
+        )
+        return render.side_by_side_html(views)
+    return views[0]
+
+
+def _document_view(assistant: Assistant, passage: dict[str, Any], shown: str | None) -> str:
+    """One document of the index as a source view, at ``passage``'s paragraph."""
+    source = passage["source"]
     return render.source_html(
-        title,
-        passage.get("shown_source", passage["source"]),
-        paragraphs,
+        _document_title(assistant, source, passage["doc"]),
+        shown or source,
+        assistant.document_paragraphs(source),
         int(passage["paragraph"]),
         passage.get("highlight"),
     )

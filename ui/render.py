@@ -55,6 +55,8 @@ CSS = """
 .src-scroll { position: relative; max-height: 460px; overflow-y: auto; padding: 4px 12px;
   border: 1px solid #d6d3d1; border-radius: 8px; background: #fff; color: #1c1917; }
 .src-empty { color: #78716c; }
+.src-pair { display: flex; gap: 10px; align-items: flex-start; }
+.src-pair > .src-scroll { flex: 1 1 0; min-width: 0; }
 .src-title { margin: 8px 0 0; font-size: 1.15em; }
 .src-path { font-size: 0.8em; color: #78716c; word-break: break-all; margin-bottom: 6px; }
 .src-section { margin: 14px 0 4px; font-size: 1em; color: #44403c; }
@@ -256,6 +258,11 @@ def source_html(
         f'<h3 class="src-title">{escape(title)}</h3>'
         f'<div class="src-path">{escape(source)}</div>{"".join(lines)}</div></div>'
     )
+
+
+def side_by_side_html(views: Sequence[str]) -> str:
+    """Two (or more) source views in columns: a paragraph's versions read side by side."""
+    return f'<div class="src-pair">{"".join(views)}</div>'
 
 
 def empty_source_html() -> str:
