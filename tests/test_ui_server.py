@@ -184,6 +184,26 @@ def test_a_truncated_question_shows_the_notice():
     assert "Best answer" in html
 
 
+def test_a_card_names_the_language_of_its_paragraph_unless_tabs_do():
+    from ui import render
+
+    english = _passage(lang="en")
+    html = render.answer_html(
+        {"question": "q", "confident": True, "passages": [english]}, None, lambda s: []
+    )
+    assert '<span class="qa-lang">English</span>' in html
+    versions = [
+        {"lang": "en", "source": "a.en.txt", "paragraph": 1, "citation": "A ¶1", "text": "t"},
+        {"lang": "ja", "source": "a.ja.txt", "paragraph": 1, "citation": "A ¶1", "text": "文"},
+    ]
+    tabbed = render.answer_html(
+        {"question": "q", "confident": True, "passages": [_passage(lang="en", versions=versions)]},
+        None,
+        lambda s: [],
+    )
+    assert 'class="qa-lang"' not in tabbed and "日本語" in tabbed
+
+
 def test_the_source_view_numbers_paragraphs_and_anchors_the_cited_one():
     from ui import render
 

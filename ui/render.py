@@ -40,6 +40,8 @@ CSS = """
   background: #1d4ed8; color: #fff; font-size: 0.8em; font-weight: 700; padding: 1px 6px; }
 .qa-cite { font-weight: 700; }
 .qa-section { color: #57534e; }
+.qa-lang { font-size: 0.8em; color: #57534e; border: 1px solid #d6d3d1; border-radius: 4px;
+  padding: 0 4px; }
 .qa-score { margin-left: auto; font-size: 0.85em; color: #44403c; white-space: nowrap; }
 .qa-meter { display: inline-block; width: 56px; height: 6px; border-radius: 3px;
   background: #e7e5e4; vertical-align: middle; overflow: hidden; margin-right: 4px; }
@@ -168,10 +170,19 @@ def passage_card(
     return (
         f'<div class="qa-card{weak}" data-rank="{rank}">'
         f'<div class="qa-head"><span class="qa-rank">{rank}</span>'
-        f'<span class="qa-cite">{escape(title)}</span>{section}'
+        f'<span class="qa-cite">{escape(title)}</span>{section}{_language_badge(passage)}'
         f"{_score_cue(float(passage['score']), strong)}</div>"
         f"{_body(passage, rank)}{details}</div>"
     )
+
+
+def _language_badge(passage: dict[str, Any]) -> str:
+    """Which language the paragraph is in, for an answer without version tabs: a question
+    may be answered from a document in another language than it was asked in."""
+    lang = passage.get("lang")
+    if not lang or len(passage.get("versions") or []) >= 2:
+        return ""
+    return f'<span class="qa-lang">{escape(LANGUAGE_NAMES.get(lang, lang))}</span>'
 
 
 def _body(passage: dict[str, Any], rank: int) -> str:
