@@ -120,19 +120,24 @@ def clean_question(question: object) -> tuple[str, str | None]:
 _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
-def check_k(k: object, name: str = "k", maximum: int = MAX_K) -> int:
-    """``k`` as a whole number from 1 to ``maximum``; raises InputError otherwise. Every way in
-    (API, command line, web page, MCP) checks it here; 3.0 counts as 3, since JSON and sliders
-    send floats, but True, "3" and 3.5 are refused.
+def check_whole_number(value: object, name: str, low: int, high: int) -> int:
+    """``value`` as a whole number from ``low`` to ``high``; raises InputError otherwise. 3.0
+    counts as 3, since JSON and sliders send floats, but True, "3" and 3.5 are refused.
 
-    >>> check_k(3.0)
+    >>> check_whole_number(3.0, "k", 1, 50)
     3
     """
-    if isinstance(k, float) and k.is_integer():
-        k = int(k)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= maximum:
-        raise InputError(f"{name} must be a whole number from 1 to {maximum}, not {k!r}")
-    return k
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InputError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+    return value
+
+
+def check_k(k: object, name: str = "k", maximum: int = MAX_K) -> int:
+    """``k`` from 1 to ``maximum``: every way in (API, command line, web page, MCP) checks it
+    here."""
+    return check_whole_number(k, name, 1, maximum)
 
 
 class Assistant:
@@ -376,6 +381,7 @@ class Assistant:
     ) -> Filters:
         """The filters as given, checked against this index; raises InputError listing the
         allowed values."""
+        from assistant.documents import file_name
         from assistant.search import Filters
 
         if language is not None:
@@ -386,7 +392,7 @@ class Assistant:
                 )
         if source is not None:
             names = {d["source"] for d in self.documents}
-            names |= {n.replace("\\", "/").rsplit("/", 1)[-1] for n in names}
+            names |= {file_name(n) for n in names}
             if source not in names:
                 raise InputError(
                     f"no document {source!r} in this index; list them with: assistant documents"

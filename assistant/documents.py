@@ -431,6 +431,11 @@ def annotate(document: Document) -> Document:
 # Paths to documents
 
 
+def file_name(source: str) -> str:
+    """The file name of a recorded source path, whichever separator it was recorded with."""
+    return source.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def display_path(path: Path) -> str:
     """The path as a user would recognise it: relative to the working directory if inside it."""
     try:

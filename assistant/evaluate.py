@@ -23,6 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from assistant.documents import file_name
 from assistant.errors import InputError
 
 K_VALUES = (1, 3)
@@ -50,15 +51,11 @@ def read_questions(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _file_name(source: str) -> str:
-    return source.replace("\\", "/").rsplit("/", 1)[-1]
-
-
 def is_hit(passage: Any, row: dict[str, Any]) -> bool:
     """Whether ``passage`` answers ``row`` (see the module docstring for both formats)."""
     if row.get("doc"):
         targets = [row, *(row.get("alt") or [])]
-        name = _file_name(passage.source)
+        name = file_name(passage.source)
         return any(
             name == t.get("doc") and t.get("expect") and t["expect"] in passage.text
             for t in targets

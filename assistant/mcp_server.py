@@ -10,7 +10,6 @@ every call; a rebuilt index is picked up before each call, as the web chat does.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
 import sys
 import threading
@@ -22,7 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from assistant.api import MAX_K, Assistant, check_k, clean_question
+from assistant.api import MAX_K, Assistant, check_k, check_whole_number, clean_question
 from assistant.console import print_progress
 from assistant.errors import AssistantError, InputError
 
@@ -137,22 +136,11 @@ class ParagraphInContext(BaseModel):
 # -- the tools' logic, independent of the transport ------------------------------------------
 
 
-def _accepts(method: Callable[..., Any], name: str) -> bool:
-    return name in inspect.signature(method).parameters
-
-
 class CitedSearch:
-    """The three tools over one loaded ``Assistant``.
-
-    Language and document filters are passed to ``Assistant.ask`` when the library takes them
-    (``language=``, ``source=``); otherwise they are applied here to the ``MAX_K`` best passages.
-    """
+    """The three tools over one loaded ``Assistant`` (filters are the library's own)."""
 
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
-        self._library_filters = {
-            name: _accepts(assistant.ask, name) for name in ("language", "source")
-        }
         self._counts_lock = threading.Lock()
         self._counts_key: object = None
         self._counts: dict[str, int] = {}
@@ -204,15 +192,6 @@ class CitedSearch:
             "(see list_documents)"
         )
 
-    def _check_language(self, language: object) -> Any:
-        if language is None or self._library_filters["language"]:
-            return language  # the library checks it against the passages' languages
-        known = sorted({d.get("lang") for d in self.assistant.documents if d.get("lang")})
-        if not isinstance(language, str) or language.strip().lower() not in known:
-            allowed = ", ".join(known) if known else "none (this index records no languages)"
-            raise InputError(f"unknown language {language!r}; the documents' languages: {allowed}")
-        return language.strip().lower()
-
     def list_documents(self) -> DocumentList:
         self.refresh()
         counts = self._paragraph_counts()
@@ -241,22 +220,13 @@ class CitedSearch:
         clean_question(question)  # checked first: its error is the one to see
         k = check_k(k)
         self.refresh()
-        language = self._check_language(language)
         source = self.resolve_document(document)["source"] if document is not None else None
-        filters: dict[str, Any] = {}
-        local: dict[str, Any] = {}
-        for name, value in (("language", language), ("source", source)):
-            if value is None:
-                continue
-            (filters if self._library_filters[name] else local)[name] = value
-        answer = self.assistant.ask(question, k=MAX_K if local else k, **filters)
+        answer = self.assistant.ask(question, k=k, language=language, source=source)
         documents = self._documents()
         passages = []
         for p in answer.passages:
             doc = documents.get(p.source, {})
-            lang = getattr(p, "lang", None) or doc.get("lang")
-            if not local.items() <= {"source": p.source, "language": lang}.items():
-                continue  # filtered here: this library's ask() does not take the filter
+            lang = p.lang or doc.get("lang")
             passages.append(
                 QuotedPassage(
                     citation=p.citation,
@@ -267,11 +237,10 @@ class CitedSearch:
                     paragraph=p.paragraph,
                     section=p.section,
                     document_title=doc.get("title") or p.doc,
-                    document_date=getattr(p, "date", None) or doc.get("date"),
+                    document_date=p.date or doc.get("date"),
                     language=lang,
                 )
             )
-        passages = passages[:k]
         notices = [answer.notice] if answer.notice else []
         if not answer.confident:
             notices.append(NOT_FOUND_NOTICE)
@@ -290,7 +259,7 @@ class CitedSearch:
         self.refresh()
         document = self.resolve_document(source, "source")
         paragraphs = self.assistant.document_paragraphs(document["source"])
-        number = _whole_number(paragraph, "paragraph", 1, max(len(paragraphs), 1))
+        number = check_whole_number(paragraph, "paragraph", 1, max(len(paragraphs), 1))
         by_number = {p["paragraph"]: p for p in paragraphs}
         if number not in by_number:
             raise InputError(f"paragraph {number} is not in {document['source']}")
@@ -315,15 +284,6 @@ class CitedSearch:
             previous=neighbour(number - 1),
             next=neighbour(number + 1),
         )
-
-
-def _whole_number(value: object, name: str, low: int, high: int) -> int:
-    """JSON has one number type: 3 and 3.0 are both three; "3", true and 3.5 are refused."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InputError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
-    return value
 
 
 # -- plain-text renderings (what a model reads first) ----------------------------------------

@@ -344,18 +344,18 @@ def test_an_unanswerable_question_says_so(seed_assistant):
 
 @pytest.mark.parametrize("value", [3, 3.0])
 def test_whole_numbers_accept_json_numbers(value):
-    from assistant.mcp_server import _whole_number
+    from assistant.api import check_whole_number
 
-    assert _whole_number(value, "k", 1, 50) == 3
+    assert check_whole_number(value, "k", 1, 50) == 3
 
 
 @pytest.mark.parametrize("value", [0, 51, 2.5, "3", True, None, [3]])
 def test_whole_numbers_refuse_anything_else_in_one_line(value):
+    from assistant.api import check_whole_number
     from assistant.errors import InputError
-    from assistant.mcp_server import _whole_number
 
     with pytest.raises(InputError, match=r"^k must be a whole number from 1 to 50, not "):
-        _whole_number(value, "k", 1, 50)
+        check_whole_number(value, "k", 1, 50)
 
 
 @pytest.mark.slow

@@ -227,9 +227,7 @@ class ChatHandlers:
     def ask(self, question: str, k: int = DEFAULT_K) -> dict:
         """Answer a question with the k best passages: the JSON of `assistant ask --json`."""
         try:
-            if isinstance(k, float) and k.is_integer():
-                k = int(k)
-            _, data = self._answer(question, k)
+            _, data = self._answer(question, k)  # the library takes 3.0 as 3
         except AssistantError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc  # one line, no traceback
         for passage in data["passages"]:
