@@ -417,13 +417,14 @@ def parse_document(text: str, source: str) -> Document:
 
 
 def annotate(document: Document) -> Document:
-    """Fill in the language and date a document does not state otherwise (from its text)."""
-    from assistant.metadata import detect_language, document_date
+    """Fill in the language and date a document does not state otherwise: from its text, and
+    the date from its file name when the text names none with a year."""
+    from assistant.metadata import date_in_name, detect_language, document_date
 
     if document.lang is None:
         document.lang = detect_language(document.text)
     if document.date is None:
-        document.date = document_date(document.text)
+        document.date = document_date(document.text) or date_in_name(file_name(document.source))
     return document
 
 

@@ -148,6 +148,29 @@ def document_date(text: str) -> str | None:
     return chosen.iso if chosen else None
 
 
+_NAME_DATE = re.compile(
+    r"(?<![0-9A-Za-z])((?:19|20)\d\d)[-_.]?(0[1-9]|1[0-2])(?:[-_.]?(0[1-9]|[12]\d|3[01]))?(?![0-9A-Za-z])"
+)
+
+
+def date_in_name(name: str) -> str | None:
+    """The date a file name carries (``2024-05-31_outcome.pdf``, ``fm-bali-2022-07.en.txt``,
+    ``20241115.D1J.html``), as ISO; None when it carries none.
+
+    Archives are filed by date far more often than their texts print one with its year: a
+    readout says "on Friday, May 31" and its file or URL says 2024-05. The text's own date
+    comes first (see :func:`assistant.documents.annotate`); this is the fallback. The date must
+    stand apart from letters and digits, so hashes (``2daad77d3c406492``) are not read.
+
+    >>> [date_in_name(n) for n in ("fm-bali-2022-07.en.txt", "20241115.D1J.html", "2daad77d3.txt")]
+    ['2022-07', '2024-11-15', None]
+    """
+    for match in _NAME_DATE.finditer(name):
+        year, month, day = match[1], match[2], match[3]
+        return f"{year}-{month}-{day}" if day else f"{year}-{month}"
+    return None
+
+
 def document_months(text: str, date: str | None = None) -> list[str]:
     """Every month (``YYYY-MM``) the document is about: each full date it names, and month-day
     mentions (5月31日, May 31) placed in the year of the document's own ``date``.
@@ -156,6 +179,7 @@ def document_months(text: str, date: str | None = None) -> list[str]:
     """
     months = {d.month_key for d in find_dates(text)}
     if date:
+        months.add(date[:7])
         year = int(date[:4])
         months.update(f"{year:04d}-{m:02d}" for m, _ in _month_days(text))
     return sorted(months)

@@ -7,7 +7,9 @@ import pytest
 
 from assistant import scoring
 from assistant.key_terms import key_terms, missing_terms, not_found_notice
+from assistant.documents import parse_document
 from assistant.metadata import (
+    date_in_name,
     detect_language,
     document_date,
     document_months,
@@ -45,6 +47,30 @@ def test_document_date_prefers_the_first_full_date_and_months_use_its_year():
     assert document_date(text) == "2024-06-01"
     assert document_months(text, document_date(text)) == ["2024-05", "2024-06"]
     assert document_date("No date here.") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "date"),
+    [
+        ("12_fm-bali-2022-07.en.txt", "2022-07"),
+        ("2024-05-31_outcome.pdf", "2024-05-31"),
+        ("20241115.D1J.html", "2024-11-15"),
+        ("statement_2023_09.docx", "2023-09"),
+        ("000_2daad77d3c406492.txt", None),  # a hash is not a date
+        ("report-2025-13.txt", None),  # no month 13
+        ("page4_006011.html", None),
+    ],
+)
+def test_date_in_file_name(name, date):
+    assert date_in_name(name) == date
+
+
+def test_text_date_wins_and_file_name_date_is_the_fallback():
+    dated = parse_document("Readout\n\nJune 1, 2024\n\nThey met.", "docs/x-2023-07.txt")
+    assert dated.date == "2024-06-01"
+    undated = parse_document("Readout\n\nThey met on July 24 by phone.", "docs/x-2023-07.txt")
+    assert undated.date == "2023-07"
+    assert document_months(undated.text, undated.date) == ["2023-07"]
 
 
 def test_question_months_and_years():
