@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from assistant import scoring
-from assistant.key_terms import key_terms, missing_terms, not_found_notice
 from assistant.documents import parse_document
+from assistant.key_terms import key_terms, missing_terms, not_found_notice
 from assistant.metadata import (
     date_in_name,
     detect_language,
