@@ -23,7 +23,7 @@ from assistant.confidence import (
 from assistant.documents import file_name
 from assistant.encoder import Encoder, as_encoder
 from assistant.key_terms import key_terms, latin_vocabulary, missing_terms, not_found_notice
-from assistant.metadata import question_months, question_years
+from assistant.metadata import question_months, question_years, without_dates
 from assistant.store import StoredIndex
 
 CANDIDATES = 100
@@ -175,8 +175,10 @@ class Retriever:
         allowed = self.allowed(filters or Filters())
         if not self.stored.passages or (allowed is not None and not allowed.size):
             return [], False, None
-        query = self.encode_query(question)
-        tokens = self.lexical.query_tokens(question)
+        # The question's dates count once, in the date term; the wording arms read the rest.
+        wording = without_dates(question) or question
+        query = self.encode_query(wording)
+        tokens = self.lexical.query_tokens(wording)
         coverage = self.lexical.coverage(tokens)
         all_lexical = self.lexical.scores(tokens)
         candidates = self.candidates(query, all_lexical) if allowed is None else allowed

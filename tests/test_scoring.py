@@ -16,6 +16,7 @@ from assistant.metadata import (
     find_dates,
     question_months,
     question_years,
+    without_dates,
 )
 from assistant.search import Filters
 
@@ -71,6 +72,22 @@ def test_text_date_wins_and_file_name_date_is_the_fallback():
     undated = parse_document("Readout\n\nThey met on July 24 by phone.", "docs/x-2023-07.txt")
     assert undated.date == "2023-07"
     assert document_months(undated.text, undated.date) == ["2023-07"]
+
+
+@pytest.mark.parametrize(
+    ("question", "wording"),
+    [
+        ("2024年5月の第13回次官級対話の成果は", "第13回次官級対話の成果は"),
+        ("2024년 9월 뉴욕 회의에서", "뉴욕 회의에서"),
+        ("What did they say on 3 April 2025 about Gaza?", "What did they say on about Gaza?"),
+        ("令和6年10月17日の会合", "会合"),
+        ("2023年7月、電話会談の目的は", "電話会談の目的は"),
+        ("No date at all, 15億 dollars", "No date at all, 15億 dollars"),
+    ],
+)
+def test_dates_are_taken_out_of_the_wording_arms(question, wording):
+    assert without_dates(question) == wording
+    assert question_months(wording) == [] and question_years(wording) == []
 
 
 def test_question_months_and_years():
