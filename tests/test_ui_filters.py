@@ -30,8 +30,11 @@ def filter_index(tmp_path_factory) -> Path:
     from assistant import build_index
 
     folder = tmp_path_factory.mktemp("filter-corpus")
-    for path in (SEED, *(ARCHIVE_DOCS / name for name in (ENGLISH_QUAD, *KOREAN_DOCS))):
-        shutil.copy(path, folder / path.name)
+    (folder / "ko").mkdir()
+    shutil.copy(SEED, folder)
+    shutil.copy(ARCHIVE_DOCS / ENGLISH_QUAD, folder)
+    for name in KOREAN_DOCS:
+        shutil.copy(ARCHIVE_DOCS / name, folder / "ko")  # shown as ko/name
     index_dir = tmp_path_factory.mktemp("filter-index")
     build_index([folder], index_dir=index_dir)
     return index_dir
@@ -146,6 +149,10 @@ def test_a_document_filter_returns_only_that_document(client):
     result = client.predict(QUESTION, 4, None, ENGLISH_QUAD, None, None, api_name="/ask")
     assert result["passages"]
     assert {Path(p["source"]).name for p in result["passages"]} == {ENGLISH_QUAD}
+    shown = f"ko/{KOREAN_DOCS[0]}"  # as /ask shows it: relative to the indexed folder
+    again = client.predict(QUESTION, 4, None, shown, None, None, api_name="/ask")
+    assert again["passages"]
+    assert {p["source"] for p in again["passages"]} == {shown}
 
 
 @pytest.mark.slow

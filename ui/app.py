@@ -235,8 +235,12 @@ class ChatHandlers:
 
     def filter_choices(self, language: str | None, document: str | None):
         """The Filters dropdowns' choices for the index as it is now (after an upload or a
-        rebuild), keeping the visitor's choice when it is still offered."""
-        self.assistant.reload()
+        rebuild), keeping the visitor's choice when it is still offered; unchanged when the
+        index cannot be used now (the next question says why, in one line)."""
+        try:
+            self.assistant.reload()
+        except AssistantError:
+            return gr.update(), gr.update()
         return refreshed_choices(self.assistant, language, document)
 
     def show_source(self, choice: int | None, answer: dict[str, Any] | None) -> str:
@@ -257,7 +261,9 @@ class ChatHandlers:
         """Answer a question with the k best passages: the JSON of `assistant ask --json`.
         ``language`` (ja, en, ko, ...), ``source`` (a document's path or file name) and
         ``date_from``/``date_to`` (YYYY, YYYY-MM or YYYY-MM-DD) restrict the search."""
-        filters = SearchFilters.from_form(language, source, date_from, date_to)
+        filters = SearchFilters.from_form(
+            language, self._indexed_source(source), date_from, date_to
+        )
         try:
             _, data = self._answer(question, k, filters)  # the library takes 3.0 as 3
         except AssistantError as exc:
@@ -266,6 +272,17 @@ class ChatHandlers:
             for shown in (passage, *passage.get("versions", [])):
                 shown["source"] = shown.pop("shown_source")
         return data
+
+    def _indexed_source(self, source: str | None) -> str | None:
+        """The indexed path of a source given as ``/ask`` shows it (relative to the indexed
+        folder), so a result's ``source`` can be passed back as a filter."""
+        if not source or self.full_paths:
+            return source
+        roots = self.assistant.manifest.get("inputs", [])
+        for document in self.assistant.documents:
+            if relative_source(document["source"], roots) == source:
+                return document["source"]
+        return source
 
     def add_documents(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
         """Save the files, then wait for the upload worker to index them (questions are
