@@ -240,3 +240,8 @@ def test_uploaded_document_answers_at_once(markup_server, markup_index, page, tm
     assert "観測小屋" in first_card.locator(".qa-text mark").inner_text()
     assert first_card.locator(".qa-cite").inner_text().startswith("uploaded: 南極観測.md ¶1")
     assert first_card.locator(".qa-file").inner_text() == "南極観測.md"  # no server path
+
+    # The Filters accordion offers the new document at once.
+    page.get_by_text("Filters", exact=True).click()
+    page.locator("#filter-document input").click()
+    assert page.get_by_role("option").filter(has_text="南極観測").count() == 1

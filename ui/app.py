@@ -2,8 +2,8 @@
 
 Built on the public API only (``Assistant``). ``serve`` is what
 ``assistant serve`` runs; ``create_app`` builds the same page for tests. Besides the page there
-is one public endpoint, ``/ask`` (question, k) -> ``Answer.to_dict()``, the JSON of
-``assistant ask --json``.
+is one public endpoint, ``/ask`` (question, k, and optionally language, source, date_from,
+date_to) -> ``Answer.to_dict()``, the JSON of ``assistant ask --json``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from assistant.console import print_progress
 from assistant.indexer import STAGES
 from assistant.provenance import relative_source
 from ui import render
+from ui.filters import FilterControls, SearchFilters, filter_panel, refreshed_choices
 from ui.uploads import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_FILES,
@@ -165,11 +166,13 @@ class ChatHandlers:
         self.uploads = uploads
         self.full_paths = full_paths
 
-    def _answer(self, question: str, k: int) -> tuple[Any, dict[str, Any]]:
+    def _answer(
+        self, question: str, k: int, filters: SearchFilters | None = None
+    ) -> tuple[Any, dict[str, Any]]:
         """The answer from an intact, current index (reload refuses a damaged one), and its
         JSON with each source shown relative to the indexed folder unless full_paths."""
         self.assistant.reload()
-        answer = self.assistant.ask(question, k=k)
+        answer = self.assistant.ask(question, k=k, **(filters or SearchFilters()).as_kwargs())
         data = answer.to_dict()
         roots = self.assistant.manifest.get("inputs", [])
         for passage in data["passages"]:
@@ -178,11 +181,23 @@ class ChatHandlers:
                 shown["shown_source"] = full if self.full_paths else relative_source(full, roots)
         return answer, data
 
-    def respond(self, question: str, k: float, history: list[dict[str, Any]] | None):
+    def respond(
+        self,
+        question: str,
+        k: float,
+        history: list[dict[str, Any]] | None,
+        language: str | None = None,
+        document: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ):
+        """Answer a question typed in the page, with the Filters accordion's choices; a bad
+        filter is one line in the chat and the question stays in the box."""
         history = _trimmed_history(history)
         question = question or ""
+        filters = SearchFilters.from_form(language, document, date_from, date_to)
         try:
-            answer, data = self._answer(question, _page_k(k))
+            answer, data = self._answer(question, _page_k(k), filters)
         except AssistantError as exc:
             if question.strip():
                 history.append({"role": "user", "content": render.question_html(question)})
@@ -204,7 +219,7 @@ class ChatHandlers:
             {
                 "role": "assistant",
                 "content": render.answer_html(
-                    data, answer.notice, self.assistant.document_paragraphs
+                    data, answer.notice, self.assistant.document_paragraphs, filters.summary()
                 ),
             }
         )
@@ -218,22 +233,56 @@ class ChatHandlers:
             _source_view(self.assistant, data, 0),
         )
 
+    def filter_choices(self, language: str | None, document: str | None):
+        """The Filters dropdowns' choices for the index as it is now (after an upload or a
+        rebuild), keeping the visitor's choice when it is still offered; unchanged when the
+        index cannot be used now (the next question says why, in one line)."""
+        try:
+            self.assistant.reload()
+        except AssistantError:
+            return gr.update(), gr.update()
+        return refreshed_choices(self.assistant, language, document)
+
     def show_source(self, choice: int | None, answer: dict[str, Any] | None) -> str:
         return _source_view(self.assistant, answer, choice)
 
     def clear(self):
         return [], [], "", gr.update(choices=[], value=None), None, render.empty_source_html()
 
-    def ask(self, question: str, k: int = DEFAULT_K) -> dict:
-        """Answer a question with the k best passages: the JSON of `assistant ask --json`."""
+    def ask(
+        self,
+        question: str,
+        k: int = DEFAULT_K,
+        language: str | None = None,
+        source: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> dict:
+        """Answer a question with the k best passages: the JSON of `assistant ask --json`.
+        ``language`` (ja, en, ko, ...), ``source`` (a document's path or file name) and
+        ``date_from``/``date_to`` (YYYY, YYYY-MM or YYYY-MM-DD) restrict the search."""
+        filters = SearchFilters.from_form(
+            language, self._indexed_source(source), date_from, date_to
+        )
         try:
-            _, data = self._answer(question, k)  # the library takes 3.0 as 3
+            _, data = self._answer(question, k, filters)  # the library takes 3.0 as 3
         except AssistantError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc  # one line, no traceback
         for passage in data["passages"]:
             for shown in (passage, *passage.get("versions", [])):
                 shown["source"] = shown.pop("shown_source")
         return data
+
+    def _indexed_source(self, source: str | None) -> str | None:
+        """The indexed path of a source given as ``/ask`` shows it (relative to the indexed
+        folder), so a result's ``source`` can be passed back as a filter."""
+        if not source or self.full_paths:
+            return source
+        roots = self.assistant.manifest.get("inputs", [])
+        for document in self.assistant.documents:
+            if relative_source(document["source"], roots) == source:
+                return document["source"]
+        return source
 
     def add_documents(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
         """Save the files, then wait for the upload worker to index them (questions are
@@ -271,6 +320,7 @@ class ChatPage:
     chatbot: gr.Chatbot
     question: gr.Textbox
     k: gr.Slider
+    filters: FilterControls
     clear_button: gr.Button
     cited: gr.Radio
     source_view: gr.HTML
@@ -291,7 +341,7 @@ class ChatPage:
         ]
 
 
-def _chat_page() -> ChatPage:
+def _chat_page(assistant: Assistant) -> ChatPage:
     gr.Markdown(HEADER)
     chatbot = gr.Chatbot(
         label="Chat",
@@ -319,16 +369,25 @@ def _chat_page() -> ChatPage:
             1, MAX_PAGE_K, value=DEFAULT_K, step=1, label="Passages to show", scale=4, elem_id="k"
         )
         clear_button = gr.Button("Clear chat", variant="secondary", scale=1, elem_id="clear")
+    filters = filter_panel(assistant)
     gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Try asking")
     with gr.Accordion("Source", open=True, elem_id="source-panel"):
         cited = gr.Radio(choices=[], label="Show the document of", type="value", elem_id="cited")
         source_view = gr.HTML(render.empty_source_html(), elem_id="source-view", js_on_load=None)
     return ChatPage(
-        chatbot, question, k, clear_button, cited, source_view, gr.State(None), gr.State([])
+        chatbot,
+        question,
+        k,
+        filters,
+        clear_button,
+        cited,
+        source_view,
+        gr.State(None),
+        gr.State([]),
     )
 
 
-def _upload_panel(handlers: ChatHandlers) -> None:
+def _upload_panel(handlers: ChatHandlers, page: ChatPage) -> None:
     with gr.Accordion("Add documents", open=False, elem_id="upload-panel"):
         gr.Markdown(
             f"Add .txt, .md, .html, .pdf or .docx files (up to {MAX_UPLOAD_FILES} at once, "
@@ -351,6 +410,12 @@ def _upload_panel(handlers: ChatHandlers) -> None:
         api_visibility="undocumented",  # callable by scripts as the page calls it; not listed
         concurrency_limit=1,
         concurrency_id="build",
+    ).then(
+        handlers.filter_choices,
+        page.filters.choices,
+        page.filters.choices,
+        api_visibility="private",
+        queue=False,
     )
 
 
@@ -359,7 +424,7 @@ def _wire_chat(page: ChatPage, handlers: ChatHandlers) -> None:
     routes are closed in create_app)."""
     page.question.submit(
         handlers.respond,
-        [page.question, page.k, page.history],
+        [page.question, page.k, page.history, *page.filters.inputs],
         page.outputs,
         api_visibility="private",
         concurrency_id="ask",
@@ -391,10 +456,17 @@ def create_app(
     with gr.Blocks(
         title="Ask the documents", analytics_enabled=False, delete_cache=GRADIO_CACHE_SECONDS
     ) as demo:
-        page = _chat_page()
+        page = _chat_page(assistant)
         if allow_upload:
-            _upload_panel(handlers)
+            _upload_panel(handlers, page)
         _wire_chat(page, handlers)
+        demo.load(  # the index may have been rebuilt since the page was made
+            handlers.filter_choices,
+            page.filters.choices,
+            page.filters.choices,
+            api_visibility="private",
+            queue=False,
+        )
     # api_open=False: /gradio_api/run/ask and /api/ask would answer outside the queue and its
     # concurrency cap (issue 13: 200 concurrent requests accepted, 39 s latency).
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE, api_open=False)

@@ -29,6 +29,7 @@ CSS = """
 .qa-unsure { color: #9a3412; }
 .qa-notice { margin: 0; padding: 6px 10px; border-radius: 6px; background: #fef9c3;
   color: #713f12; font-size: 0.92em; }
+.qa-filtered { margin: 0; font-size: 0.88em; color: #1e40af; }
 .qa-error { margin: 0; padding: 8px 12px; border-radius: 6px; background: #fee2e2;
   color: #7f1d1d; }
 .qa-label { margin: 0; font-size: 0.92em; color: #57534e; }
@@ -218,16 +219,26 @@ def _body(passage: dict[str, Any], rank: int) -> str:
     )
 
 
-def answer_html(answer: dict[str, Any], notice: str | None, paragraphs_of: Any) -> str:
+def answer_html(
+    answer: dict[str, Any], notice: str | None, paragraphs_of: Any, filtered: str | None = None
+) -> str:
     """The whole reply for one answer (``answer`` as ``Answer.to_dict()``).
 
-    ``paragraphs_of(source)`` gives a document's paragraphs for the in-card context.
+    ``paragraphs_of(source)`` gives a document's paragraphs for the in-card context;
+    ``filtered`` says which search filters were on (so missing documents are explained).
     """
     passages = answer["passages"]
     parts = ['<div class="qa-answer">']
+    if filtered:
+        parts.append(f'<p class="qa-filtered">{escape(filtered)}</p>')
     if notice:
         parts.append(f'<p class="qa-notice">Note: {escape(notice)}</p>')
-    if not passages:
+    if not passages and filtered:
+        parts.append(
+            '<p class="qa-status qa-unsure">No passage passes these filters; widen or clear '
+            "them to search every document.</p>"
+        )
+    elif not passages:
         parts.append('<p class="qa-status qa-unsure">The index holds no passages yet.</p>')
     elif answer["confident"]:
         best = passages[0]["citation"]
