@@ -397,10 +397,10 @@ class Assistant:
                 raise InputError(
                     f"no document {source!r} in this index; list them with: assistant documents"
                 )
-        for name, value in (("date_from", date_from), ("date_to", date_to)):
+        for name, value in (("start date", date_from), ("end date", date_to)):
             if value is not None and not _ISO_DATE.fullmatch(str(value)):
                 raise InputError(
-                    f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}"
+                    f"the {name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}"
                 )
         return Filters(language, source, date_from, date_to)
 

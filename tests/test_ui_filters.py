@@ -115,7 +115,10 @@ def test_a_filtered_answer_says_so_and_an_empty_one_says_why(handlers):
 def test_a_bad_date_is_one_line_and_the_question_stays(handlers):
     history, _, box, *_ = handlers.respond(QUESTION, 3, [], None, None, "last year", None)
     assert box == QUESTION
-    assert "Date_from must be a date as YYYY, YYYY-MM or YYYY-MM-DD" in history[-1]["content"]
+    assert (
+        "the start date must be a date as yyyy, yyyy-mm or yyyy-mm-dd"
+        in history[-1]["content"].lower()
+    )
     assert "Traceback" not in history[-1]["content"]
 
 
@@ -169,7 +172,7 @@ def test_a_bad_date_is_a_one_line_error(client):
     with pytest.raises(AppError) as raised:
         client.predict(QUESTION, 3, None, None, "2024/09", None, api_name="/ask")
     message = str(raised.value)
-    assert "date_from must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not '2024/09'" in message
+    assert "the start date must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not '2024/09'" in message
     assert "\n" not in message.strip()
 
 
