@@ -104,19 +104,28 @@ def null_margin(
     passage_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     cache_key: str | None = None,
+    passage_penalty: np.ndarray | None = None,
+    sentence_penalty: np.ndarray | None = None,
 ) -> float:
     """The median margin of the background texts asked as questions of this corpus (each
-    compared with the bank less itself): what an unrelated question scores here."""
+    compared with the bank less itself): what an unrelated question scores here. The
+    penalties (hubness, see assistant.hubness) come off the cosines as they do in search."""
     texts = _background_texts()
     if not len(passage_vectors) or len(texts) < 2:
         return REFERENCE_NULL_MARGIN
     questions = document_vectors(encoder, texts, cache_key, as_queries=True)
     background = background_vectors(encoder, cache_key)
-    best = (questions @ np.asarray(passage_vectors, dtype=np.float32).T).max(axis=1)
+    cosines = questions @ np.asarray(passage_vectors, dtype=np.float32).T
+    if passage_penalty is not None:
+        cosines -= passage_penalty
+    best = cosines.max(axis=1)
     if len(sentence_vectors):
         for start in range(0, len(sentence_vectors), 65536):  # bounded memory at any size
             block = np.asarray(sentence_vectors[start : start + 65536], dtype=np.float32)
-            best = np.maximum(best, (questions @ block.T).max(axis=1))
+            cosines = questions @ block.T
+            if sentence_penalty is not None:
+                cosines -= sentence_penalty[start : start + 65536]
+            best = np.maximum(best, cosines.max(axis=1))
     against_bank = questions @ background.T
     np.fill_diagonal(against_bank, -np.inf)
     top = -np.sort(-against_bank, axis=1)[:, :BACKGROUND_TOP]

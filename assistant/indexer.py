@@ -28,6 +28,7 @@ from assistant.errors import (
     IndexNotFoundError,
     InputError,
 )
+from assistant.hubness import HUB_WEIGHT
 from assistant.lexical import LexicalIndex
 from assistant.metadata import LANGUAGES
 from assistant.provenance import label_uploads
@@ -129,6 +130,31 @@ def passages_from(documents: list[Document]) -> list[dict[str, Any]]:
     for passage in passages:
         passage["hash"] = content_hash(passage_embedding_text(passage))
     return passages
+
+
+def attach_hubness(
+    encoder: Encoder,
+    passages: list[dict[str, Any]],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    cache_key: str | None = None,
+) -> float:
+    """Record on each passage how far it and each of its sentences lie above ordinary text's
+    closeness to unrelated questions (``hub``, ``sentence_hub``; see assistant.hubness);
+    returns that ordinary level."""
+    from assistant import hubness
+
+    questions = hubness.reference_questions(encoder, cache_key)
+    level = hubness.ordinary_level(encoder, cache_key)
+    passage_excess = hubness.excess(passage_vectors, questions, level)
+    sentence_excess = hubness.excess(sentence_vectors, questions, level)
+    row = 0
+    for passage, value in zip(passages, passage_excess, strict=True):
+        count = len(passage["sentences"])
+        passage["hub"] = round(float(value), 4)
+        passage["sentence_hub"] = [round(float(v), 4) for v in sentence_excess[row : row + count]]
+        row += count
+    return level
 
 
 def sentence_texts(passage: dict[str, Any]) -> list[str]:
@@ -330,11 +356,17 @@ def build_from_documents(
         )
     )
     manifest["versions_seconds"] = round(time.perf_counter() - versions_started, 3)
+    manifest["hub_level"] = attach_hubness(
+        as_encoder(model), passages, passage_vectors, sentence_vectors, info.key
+    )
     manifest["null_margin"] = null_margin(
         as_encoder(model),
         passage_vectors,
         sentence_vectors,
         cache_key=info.key,
+        passage_penalty=HUB_WEIGHT * np.array([p["hub"] for p in passages], np.float32),
+        sentence_penalty=HUB_WEIGHT
+        * np.array([h for p in passages for h in p["sentence_hub"]], np.float32),
     )
     if progress:
         progress("indexing", 0, 1)

@@ -22,6 +22,7 @@ from assistant.confidence import (
 )
 from assistant.documents import file_name
 from assistant.encoder import Encoder, as_encoder
+from assistant.hubness import HUB_WEIGHT
 from assistant.key_terms import key_terms, latin_vocabulary, missing_terms, not_found_notice
 from assistant.metadata import question_months, question_years, without_dates
 from assistant.store import StoredIndex
@@ -100,6 +101,13 @@ class Retriever:
         documents = stored.documents
         self.latin_only = bool(documents) and all(d.get("lang") == "en" for d in documents)
         self._latin_vocabulary: frozenset[str] | None = None
+        # How far each passage and sentence lies above ordinary text's closeness to unrelated
+        # questions (assistant.hubness); indexes built before it carry none.
+        self.passage_hub = HUB_WEIGHT * np.array([p.get("hub", 0.0) for p in passages], np.float32)
+        self.sentence_hub = HUB_WEIGHT * np.array(
+            [h for p in passages for h in p.get("sentence_hub") or [0.0] * len(p["sentences"])],
+            np.float32,
+        )
         self.passage_languages = np.array([p.get("lang") or "und" for p in passages])
         self.passage_dates = np.array([p.get("date") or "" for p in passages])
         self.passage_files = np.array([p["source"] for p in passages])
@@ -129,13 +137,17 @@ class Retriever:
         self, query: np.ndarray, candidates: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each candidate passage: its cosine to the question and its best sentence's;
-        and the cosine of every candidate sentence (in candidate order)."""
+        and the cosine of every candidate sentence (in candidate order). Each cosine is less
+        its text's hubness (assistant.hubness), so text close to every question stops
+        winning."""
         if candidates is None:
             candidates = np.arange(len(self.stored.passages))
         vector = query[0]
         passage = np.asarray(self.stored.passage_vectors[candidates], dtype=np.float32) @ vector
+        passage -= self.passage_hub[candidates]
         rows, counts = self.sentence_rows(candidates)
         sentence = np.asarray(self.stored.sentence_vectors[rows], dtype=np.float32) @ vector
+        sentence -= self.sentence_hub[rows]
         best_sentence = np.full(len(candidates), -1.0, dtype=np.float32)
         np.maximum.at(best_sentence, np.repeat(np.arange(len(candidates)), counts), sentence)
         return passage, best_sentence, sentence

@@ -46,10 +46,11 @@ from assistant.durable import fsync_path, sha256_of
 from assistant.errors import IndexMismatchError, IndexNotFoundError
 from assistant.lexical import LexicalIndex
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """2: the manifest records each file's sha256 as well as its size. 3: BM25 indexes are saved
 (not rebuilt at every open); passage vectors live only in the FAISS index; HNSW when large.
-4: passages carry language, date and months; what is embedded has a title/date header."""
+4: passages carry language, date and months; what is embedded has a title/date header.
+5: passages carry their hubness (``hub``, ``sentence_hub``); dates also come from file names."""
 CURRENT = "current"
 LOCK_FILE = ".lock"
 REQUIRED_FILES = ("passages.json", "documents.json", "passages.faiss", "sentence_vectors.npy")
