@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str):
-    """Import lazily so `assistant --help` and error paths do not pay for torch and FAISS."""
+    """Import lazily: `assistant --help` and error paths need not load the model or FAISS."""
     if name in {"Answer", "Assistant", "Passage", "build_index"}:
         from assistant import api
 

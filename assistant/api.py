@@ -16,7 +16,11 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import IndexMismatchError, IndexNotFoundError, InputError, ModelError
 
 if TYPE_CHECKING:
+    from assistant.distributed import RaySettings
+    from assistant.encoder import Encoder, ModelInfo
+    from assistant.indexer import BuildReport
     from assistant.search import Filters, Retriever
+    from assistant.store import StoredIndex
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +152,9 @@ class Assistant:
     [7]
     """
 
-    def __init__(self, index_dir: Path, model: Any, model_info: Any, retriever: Any):
+    def __init__(
+        self, index_dir: Path, model: Encoder, model_info: ModelInfo, retriever: Retriever
+    ):
         self.index_dir = index_dir
         self._model = model
         self.model_info = model_info
@@ -199,7 +205,7 @@ class Assistant:
                 f"rebuild it with: assistant build --model {model}"
             )
         try:
-            st, info = load_model(model or recorded)
+            encoder, info = load_model(model or recorded)
         except ModelError as exc:
             if model or not recorded:
                 raise
@@ -208,19 +214,21 @@ class Assistant:
                     f"index at {path} was built with model {recorded!r}, which cannot be loaded "
                     f"here; rebuild it with: assistant build"
                 ) from exc
-            st, info = load_model(None)  # the default index is rebuilt with the default model
+            encoder, info = load_model(None)  # the default index is rebuilt with the default model
         if manifest is None or (
             build_missing and (indexer.is_stale(manifest) or not info.built(manifest["model"]))
         ):
             inputs = manifest["inputs"] if manifest else [str(default_corpus_dir())]
             log.info("building the index at %s from %s ...", path, ", ".join(inputs))
-            report = indexer.build(inputs, path, st, info, progress=progress, wait=None)
+            report = indexer.build(inputs, path, encoder, info, progress=progress, wait=None)
             log.info("%s", report.summary())
             stored = load_index(path)
-        return cls.open_with(path, st, info, stored)
+        return cls.open_with(path, encoder, info, stored)
 
     @classmethod
-    def open_with(cls, path: Path, st: Any, info: Any, stored: Any = None) -> Assistant:
+    def open_with(
+        cls, path: Path, encoder: Encoder, info: ModelInfo, stored: StoredIndex | None = None
+    ) -> Assistant:
         """Open the index at ``path`` with a model already loaded (``load_model``): for a
         process that holds one model for several indexes, as tests and benchmarks do.
         Raises IndexMismatchError when the index was built with another model."""
@@ -229,15 +237,15 @@ class Assistant:
 
         stored = stored or load_index(path)
         check_model(stored.manifest, info, path)
-        retriever = Retriever(stored, st, model_key=info.key)
-        return cls(path, st, info, retriever)
+        retriever = Retriever(stored, encoder, model_key=info.key)
+        return cls(path, encoder, info, retriever)
 
     def add_documents(
         self,
         paths: list[str | os.PathLike[str]],
         progress: Callable[[str, int, int], None] | None = None,
         wait: float | None = 0,
-    ) -> Any:
+    ) -> BuildReport:
         """Index more files into this assistant's index (with its loaded model) and answer
         from them at once. Returns the BuildReport; raises CorpusError, BuildLockedError."""
         from assistant import indexer
@@ -426,7 +434,7 @@ class Assistant:
         return self._retriever.stored.manifest
 
 
-def check_model(manifest: dict[str, Any], info: Any, path: Path) -> None:
+def check_model(manifest: dict[str, Any], info: ModelInfo, path: Path) -> None:
     """Refuse to query an index with another model than the one it was built with."""
     recorded = manifest.get("model", {})
     if not info.built(recorded):
@@ -448,8 +456,8 @@ def build_index(
     *,
     progress: Callable[[str, int, int], None] | None = None,
     wait: float | None = 0,
-    ray: Any = None,
-):
+    ray: RaySettings | None = None,
+) -> BuildReport:
     """Build (or incrementally rebuild) an index from files and folders of .txt/.md.
 
     ``progress`` is a callback ``(stage, done, total)`` (stages: ``indexer.STAGES``); ``wait`` is

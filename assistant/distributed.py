@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.encoder import BATCH_SIZE, as_encoder
+from assistant.encoder import BATCH_SIZE, Encoder, ModelInfo
 from assistant.errors import ClusterError, InputError
 
 log = logging.getLogger(__name__)
@@ -138,8 +138,7 @@ class EmbedActor:
         threads = os.environ.get("OMP_NUM_THREADS")  # Ray sets it to the actor's CPUs
         if threads:
             os.environ[THREADS_ENV] = threads
-        model, info = load_model(self.model_name)
-        self.encoder = as_encoder(model)
+        self.encoder, info = load_model(self.model_name)
         if info.probe_checksum != self.probe_checksum:
             raise ClusterError(
                 f"model {self.model_name!r} on this worker computes other vectors than on the "
@@ -177,54 +176,35 @@ def _in_order(total: int, dimension: int, batches: Iterator[dict[str, np.ndarray
 class RayEncoder:
     """The build's encoder when embedding runs on Ray.
 
-    It wraps the locally loaded model, which still gives the build its identity (name, probe),
-    the dimension, and query vectors; document batches go to Ray actors. It offers both call
-    shapes, ``encode_document(texts, **kwargs)`` (sentence-transformers) and
-    ``encode_documents(texts)`` (``assistant.encoder.Encoder``), plus ``iter_encode_documents``
-    so the build can report progress while the cluster works.
+    It wraps the locally loaded encoder, which still gives the build its identity (``info``:
+    name, probe), the dimension, and query vectors; document batches go to Ray actors.
+    ``iter_encode_documents`` lets the build report progress while the cluster works.
 
-    >>> with RayEncoder(model, info, RaySettings(address="127.0.0.1:6379")) as encoder:
-    ...     vectors = encoder.encode_documents(["passage one", "passage two"])
+    >>> with RayEncoder(encoder, RaySettings(address="127.0.0.1:6379")) as ray_encoder:
+    ...     vectors = ray_encoder.encode_documents(["passage one", "passage two"])
     >>> vectors.shape
     (2, 384)
     """
 
-    def __init__(self, model: Any, info: Any, settings: RaySettings | None = None):
-        self.model = model
-        self.info = info
+    def __init__(self, local: Encoder, settings: RaySettings | None = None):
+        self._local = local
         self.settings = settings or RaySettings()
-        self._local = as_encoder(model)
         self._ray: Any = None
         self._started_here = False
 
-    # -- identity and queries: the local model's ------------------------------------------
+    # -- identity and queries: the local encoder's -----------------------------------------
     @property
-    def identity(self) -> Any:
-        return self.info
+    def info(self) -> ModelInfo:
+        return self._local.info
 
     @property
     def dimension(self) -> int:
-        return int(self.info.dimension)
-
-    def get_embedding_dimension(self) -> int:
-        return self.dimension
-
-    def encode(self, *args: Any, **kwargs: Any) -> np.ndarray:
-        return self.model.encode(*args, **kwargs)
-
-    def encode_query(self, *args: Any, **kwargs: Any) -> np.ndarray:
-        return self.model.encode_query(*args, **kwargs)
+        return self._local.dimension
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._local.encode_queries(texts)
 
     # -- documents: on Ray -------------------------------------------------------------------
-    def encode_document(self, sentences: str | Sequence[str], **_: Any) -> np.ndarray:
-        """sentence-transformers' call shape; batching options are the cluster's (settings)."""
-        if isinstance(sentences, str):
-            return self.encode_documents([sentences])[0]
-        return self.encode_documents(sentences)
-
     def encode_documents(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Normalised float32 vectors of ``texts``, in order (``batch_size`` is the local
         encoder's option; on Ray, ``RaySettings.batch_size`` sets the batches)."""
@@ -327,12 +307,12 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__
 
 
-def ray_encoder_factory(settings: RaySettings) -> Callable[[Any, Any], RayEncoder]:
-    """What ``indexer.build_files(wrap_encoder=...)`` takes: wraps the model in a RayEncoder
+def ray_encoder_factory(settings: RaySettings) -> Callable[[Encoder], RayEncoder]:
+    """What ``indexer.build_files(wrap_encoder=...)`` takes: wraps the encoder in a RayEncoder
     once it is loaded (after the cheap checks), and is closed by the build."""
     import_ray()  # fail in one line before reading files or loading the model
 
-    def wrap(model: Any, info: Any) -> RayEncoder:
-        return RayEncoder(model, info, settings)
+    def wrap(encoder: Encoder) -> RayEncoder:
+        return RayEncoder(encoder, settings)
 
     return wrap

@@ -21,10 +21,13 @@ import json
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.documents import file_name
 from assistant.errors import InputError
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant, Passage
 
 K_VALUES = (1, 3)
 
@@ -51,7 +54,7 @@ def read_questions(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def is_hit(passage: Any, row: dict[str, Any]) -> bool:
+def is_hit(passage: Passage, row: dict[str, Any]) -> bool:
     """Whether ``passage`` answers ``row`` (see the module docstring for both formats)."""
     if row.get("doc"):
         targets = [row, *(row.get("alt") or [])]
@@ -66,7 +69,7 @@ def is_hit(passage: Any, row: dict[str, Any]) -> bool:
 
 
 def evaluate(
-    assistant: Any, rows: list[dict[str, Any]], k: int = 3, mode: str | None = None
+    assistant: Assistant, rows: list[dict[str, Any]], k: int = 3, mode: str | None = None
 ) -> dict[str, Any]:
     """Run every question; returns metrics overall and per language, plus the misses.
 

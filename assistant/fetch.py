@@ -60,17 +60,26 @@ class Snapshot:
     """A fetched document as kept in the index folder."""
 
     url: str
+    """The address the build was given."""
     final_url: str
+    """Where it ended up after redirects: the address passages cite."""
     fetched_at: str
+    """When it was last fetched (ISO, UTC, seconds), also when the server said "not modified"."""
     content_type: str
     file: str
+    """The snapshot's absolute path: ``INDEX/snapshots/NAME.EXT``, the suffix by content type."""
     sha256: str
     etag: str | None = None
+    """The server's validators, sent back on the next fetch to ask whether the page changed."""
     last_modified: str | None = None
 
     @property
     def path(self) -> Path:
         return Path(self.file)
+
+    def save(self, meta_path: Path) -> None:
+        """Write this record as ``NAME.json`` beside the snapshot (atomically)."""
+        _write_atomically(meta_path, json.dumps(asdict(self), indent=1).encode("utf-8"))
 
 
 def _timeout() -> float:
@@ -127,7 +136,7 @@ def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
         with client.stream("GET", url, headers=headers) as response:
             if response.status_code == 304 and previous is not None:
                 previous.fetched_at = started.isoformat(timespec="seconds")
-                meta_path.write_text(json.dumps(asdict(previous), indent=1), encoding="utf-8")
+                previous.save(meta_path)
                 return previous
             if response.status_code >= 400:
                 raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
@@ -184,5 +193,5 @@ def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
         etag=etag,
         last_modified=last_modified,
     )
-    _write_atomically(meta_path, json.dumps(asdict(snapshot), indent=1).encode("utf-8"))
+    snapshot.save(meta_path)
     return snapshot

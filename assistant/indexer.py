@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from assistant.confidence import null_margin, parallel_bank_vectors
 from assistant.documents import Corpus, Document, FileState, iter_files, read_corpus
-from assistant.encoder import Encoder, as_encoder
+from assistant.encoder import Encoder, ModelInfo
 from assistant.errors import (
     BuildLockedError,
     CorpusError,
@@ -43,11 +43,6 @@ from assistant.store import (
     save_index,
 )
 from assistant.versions import index_versions
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
-
-    from assistant.model import ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +195,7 @@ class _VectorCache:
 
 
 def _embed(
-    model: SentenceTransformer,
+    encoder: Encoder,
     texts: list[str],
     cache: dict[str, np.ndarray],
     dimension: int,
@@ -214,7 +209,6 @@ def _embed(
     # texts of about one length and pads little (the encoder sorts within a chunk as well).
     missing = sorted(unique.items(), key=lambda item: (-len(item[1]), item[0]))
     if missing:
-        encoder = as_encoder(model)
         todo = [t for _, t in missing]
         if progress:
             progress(stage, 0, len(todo))
@@ -313,7 +307,7 @@ def sources_of(documents: list[Document]) -> list[dict[str, Any]]:
 def build_from_documents(
     documents: list[Document],
     index_dir: Path,
-    model: SentenceTransformer,
+    encoder: Encoder,
     info: ModelInfo,
     inputs: list[str],
     progress: Progress | None = None,
@@ -328,7 +322,7 @@ def build_from_documents(
     changes = count_changes(previous.passages if previous else [], passages)
 
     passage_vectors = _embed(
-        model,
+        encoder,
         [passage_embedding_text(p) for p in passages],
         cache.passages,
         info.dimension,
@@ -337,7 +331,7 @@ def build_from_documents(
     )
     all_sentences = [text for p in passages for text in sentence_texts(p)]
     sentence_vectors = _embed(
-        model, all_sentences, cache.sentences, info.dimension, "sentences", progress
+        encoder, all_sentences, cache.sentences, info.dimension, "sentences", progress
     )
     seconds = time.perf_counter() - started
     counts = {
@@ -352,15 +346,15 @@ def build_from_documents(
         index_versions(
             passages,
             sentence_vectors,
-            parallel_bank_vectors(as_encoder(model), info.key),
+            parallel_bank_vectors(encoder, info.key),
         )
     )
     manifest["versions_seconds"] = round(time.perf_counter() - versions_started, 3)
     manifest["hub_level"] = attach_hubness(
-        as_encoder(model), passages, passage_vectors, sentence_vectors, info.key
+        encoder, passages, passage_vectors, sentence_vectors, info.key
     )
     manifest["null_margin"] = null_margin(
-        as_encoder(model),
+        encoder,
         passage_vectors,
         sentence_vectors,
         cache_key=info.key,
@@ -486,7 +480,7 @@ def read_inputs(paths: list[str], index_path: Path) -> Corpus:
 def build(
     paths: Iterable[str | os.PathLike[str]],
     index_dir: str | os.PathLike[str],
-    model: SentenceTransformer,
+    encoder: Encoder,
     info: ModelInfo,
     progress: Progress | None = None,
     wait: float | None = 0,
@@ -501,14 +495,14 @@ def build(
     index_path = Path(index_dir)
     corpus = corpus or read_inputs(paths, index_path)
     with holding_build_lock(index_path, wait):
-        return _build_locked(corpus, paths, index_path, model, info, progress)
+        return _build_locked(corpus, paths, index_path, encoder, info, progress)
 
 
 def _build_locked(
     corpus: Corpus,
     paths: list[str],
     index_path: Path,
-    model: SentenceTransformer,
+    encoder: Encoder,
     info: ModelInfo,
     progress: Progress | None,
 ) -> BuildReport:
@@ -516,7 +510,7 @@ def _build_locked(
 
     inputs = [p if is_url(p) else str(Path(p).expanduser().absolute()) for p in paths]
     return build_from_documents(
-        corpus.documents, index_path, model, info, inputs, progress, skipped=corpus.skipped_states
+        corpus.documents, index_path, encoder, info, inputs, progress, skipped=corpus.skipped_states
     )
 
 
@@ -526,26 +520,26 @@ def build_files(
     model_name: str | None = None,
     progress: Progress | None = None,
     wait: float | None = 0,
-    wrap_encoder: Callable[[Any, ModelInfo], Any] | None = None,
+    wrap_encoder: Callable[[Encoder], Encoder] | None = None,
 ) -> BuildReport:
     """Everything a ``build`` command does, cheapest checks first: the paths exist, the files
     hold text, no other build is writing (all in well under a second), and only then load the
     model (3-10 s) and embed.
 
-    ``wrap_encoder(model, info)`` gives the encoder documents are embedded with instead of the
-    model (e.g. ``assistant.distributed.RayEncoder``); it is closed after the build."""
+    ``wrap_encoder(encoder)`` gives the encoder documents are embedded with instead of the
+    loaded one (e.g. ``assistant.distributed.RayEncoder``); it is closed after the build."""
     from assistant.model import load_model
 
     paths = check_paths(paths)
     index_path = Path(index_dir)
     corpus = read_inputs(paths, index_path)
     with holding_build_lock(index_path, wait):
-        model, info = load_model(model_name)
-        encoder = wrap_encoder(model, info) if wrap_encoder else model
+        loaded, info = load_model(model_name)
+        encoder = wrap_encoder(loaded) if wrap_encoder else loaded
         try:
             return _build_locked(corpus, paths, index_path, encoder, info, progress)
         finally:
-            if encoder is not model and hasattr(encoder, "close"):
+            if encoder is not loaded and hasattr(encoder, "close"):
                 encoder.close()
 
 

@@ -21,7 +21,14 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from assistant.api import MAX_K, Assistant, check_k, check_whole_number, clean_question
+from assistant.api import (
+    MAX_K,
+    Assistant,
+    Passage,
+    check_k,
+    check_whole_number,
+    clean_question,
+)
 from assistant.console import print_progress
 from assistant.errors import AssistantError, InputError
 
@@ -93,6 +100,24 @@ class QuotedPassage(BaseModel):
     document_title: str
     document_date: str | None = None
     language: str | None = None
+
+
+SHARED_FIELDS = tuple(
+    name for name in QuotedPassage.model_fields if name in Passage.__dataclass_fields__
+)
+"""The fields a QuotedPassage takes from the library's Passage as they are (same name, same
+meaning): citation, text, highlight, score, source, paragraph, section."""
+
+
+def quoted(passage: Passage, document: dict[str, Any]) -> QuotedPassage:
+    """A library Passage as MCP returns it: its own fields, with its document's title, date and
+    language (the passage's own date and language first)."""
+    return QuotedPassage(
+        **{name: getattr(passage, name) for name in SHARED_FIELDS},
+        document_title=document.get("title") or passage.doc,
+        document_date=passage.date or document.get("date"),
+        language=passage.lang or document.get("lang"),
+    )
 
 
 class SearchResult(BaseModel):
@@ -223,24 +248,7 @@ class CitedSearch:
         source = self.resolve_document(document)["source"] if document is not None else None
         answer = self.assistant.ask(question, k=k, language=language, source=source)
         documents = self._documents()
-        passages = []
-        for p in answer.passages:
-            doc = documents.get(p.source, {})
-            lang = p.lang or doc.get("lang")
-            passages.append(
-                QuotedPassage(
-                    citation=p.citation,
-                    text=p.text,
-                    highlight=p.highlight,
-                    score=p.score,
-                    source=p.source,
-                    paragraph=p.paragraph,
-                    section=p.section,
-                    document_title=doc.get("title") or p.doc,
-                    document_date=p.date or doc.get("date"),
-                    language=lang,
-                )
-            )
+        passages = [quoted(p, documents.get(p.source, {})) for p in answer.passages]
         notices = [answer.notice] if answer.notice else []
         if not answer.confident:
             notices.append(NOT_FOUND_NOTICE)

@@ -26,19 +26,21 @@ import struct
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant import durable
 from assistant.durable import fsync_path
+from assistant.encoder import Encoder, ModelEncoder, ModelInfo  # ModelInfo: also imported from here
 from assistant.errors import ModelError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from assistant.encoder import EncoderRuntime
 
 log = logging.getLogger(__name__)
 
@@ -83,35 +85,6 @@ PROBE_MIN_COSINE_INT8 = 0.99
 _CONVERTER_VERSION = 3
 """2: the folder also holds the ONNX exports. 3: their weights are in external files (mapped)."""
 _MARKER = "assistant-model.json"
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """Identity of an embedding model, recorded in every index manifest."""
-
-    name: str
-    dimension: int
-    probe_checksum: str
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "dimension": self.dimension,
-            "probe_checksum": self.probe_checksum,
-        }
-
-    @property
-    def key(self) -> str:
-        """A short identity for caches of vectors this model computed."""
-        return f"{self.name}:{self.probe_checksum}"
-
-    def built(self, recorded: dict, exactly: bool = False) -> bool:
-        """Whether an index whose manifest recorded ``recorded`` (its "model" entry) was built
-        by this model: same name and dimension, and with ``exactly`` the same probe vectors
-        too (a folder model retrained under the same name computes other vectors). The one
-        place this comparison is made."""
-        same = recorded.get("name") == self.name and recorded.get("dimension") == self.dimension
-        return same and (not exactly or recorded.get("probe_checksum") == self.probe_checksum)
 
 
 def cache_root() -> Path:
@@ -318,7 +291,7 @@ def _probe_reference() -> np.ndarray:
     return np.asarray(json.loads(path.read_text())["embeddings"], dtype=np.float32)
 
 
-def embed_probe(model: Any) -> np.ndarray:
+def embed_probe(model: EncoderRuntime) -> np.ndarray:
     """The model's embeddings of PROBE_TEXTS (prefixes are part of the texts)."""
     return model.encode(
         list(PROBE_TEXTS), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
@@ -416,7 +389,7 @@ Runtime = str
 """One of the values of BUILTIN_MODELS: ``fp32``, ``int8`` (ONNX graphs) or ``torch``."""
 
 
-def _load_runtime(folder: Path, runtime: Runtime) -> Any:
+def _load_runtime(folder: Path, runtime: Runtime) -> EncoderRuntime:
     if runtime == "torch":
         return _load_folder(folder)
     from assistant.onnx_encoder import ONNX_FILES, OnnxEncoder
@@ -440,7 +413,7 @@ def _checked_files(marker: dict, runtime: Runtime) -> dict:
     return {name: marker["files"].get(name) for name in read}
 
 
-def _build_into(target: Path, runtime: Runtime = "fp32") -> tuple[Any, np.ndarray]:
+def _build_into(target: Path, runtime: Runtime = "fp32") -> tuple[EncoderRuntime, np.ndarray]:
     """Convert, export, check and move the model into ``target``; returns the checked model
     for ``runtime``, already loaded. The caller holds the build lock."""
     from assistant.onnx_encoder import export_onnx
@@ -459,7 +432,8 @@ def _build_into(target: Path, runtime: Runtime = "fp32") -> tuple[Any, np.ndarra
             raise ModelError(f"converted model failed its probe check (cosine {cosine:.5f})")
         log.info("exporting the ONNX runtimes")
         export_onnx(staging)
-        loaded, probes, cosines = {"torch": st}, {"torch": probe}, {"torch": cosine}
+        loaded: dict[Runtime, EncoderRuntime] = {"torch": st}
+        probes, cosines = {"torch": probe}, {"torch": cosine}
         for kind in ("fp32", "int8"):
             loaded[kind] = _load_runtime(staging, kind)
             probes[kind] = embed_probe(loaded[kind])
@@ -504,7 +478,7 @@ def build_default_model(force: bool = False) -> Path:
     return target
 
 
-def _try_cache(folder: Path, runtime: Runtime) -> tuple[Any, np.ndarray] | None:
+def _try_cache(folder: Path, runtime: Runtime) -> tuple[EncoderRuntime, np.ndarray] | None:
     """Load the cached model if it is complete, undamaged and reproduces the probe."""
     marker = _read_marker(folder)
     if marker is None:
@@ -534,7 +508,7 @@ def _marker_stamp(folder: Path) -> tuple[int, int] | None:
     return stat.st_ino, stat.st_mtime_ns
 
 
-def _load_default(runtime: Runtime) -> tuple[Any, np.ndarray]:
+def _load_default(runtime: Runtime) -> tuple[EncoderRuntime, np.ndarray]:
     folder = default_model_dir()
     loaded = _try_cache(folder, runtime)
     if loaded is not None:
@@ -551,25 +525,27 @@ def _load_default(runtime: Runtime) -> tuple[Any, np.ndarray]:
         return _build_into(folder, runtime)
 
 
-def load_model(model: str | None = None) -> tuple[Any, ModelInfo]:
-    """Load the embedding model (built-in or named) and its identity.
+def load_model(model: str | None = None) -> tuple[Encoder, ModelInfo]:
+    """Load the embedding model (built-in or named) as an ``Encoder``, and its identity
+    (also ``encoder.info``).
 
-    The built-in model comes back as an ``OnnxEncoder`` (no torch), or with the ``-torch``
-    name, like any other named model, as a ``SentenceTransformer``. Both offer
-    ``encode_query`` / ``encode_document``.
+    The runtime inside is, for the built-in model, an ``OnnxEncoder`` (no torch), or with the
+    ``-torch`` name, like any other named model, a ``SentenceTransformer``; callers see only
+    the Encoder.
 
-    >>> model, info = load_model()
+    >>> encoder, info = load_model()
     >>> info.name, info.dimension
     ('multilingual-e5-small', 384)
     """
     name = resolve_model_name(model)
     if name in BUILTIN_MODELS:
-        st, probe = _load_default(BUILTIN_MODELS[name])
+        runtime, probe = _load_default(BUILTIN_MODELS[name])
     else:
-        st = _load_named(name)
-        probe = embed_probe(st)
-    dimension = int(st.get_embedding_dimension())
-    return st, ModelInfo(name=name, dimension=dimension, probe_checksum=probe_checksum(probe))
+        runtime = _load_named(name)
+        probe = embed_probe(runtime)
+    dimension = int(runtime.get_embedding_dimension())
+    info = ModelInfo(name=name, dimension=dimension, probe_checksum=probe_checksum(probe))
+    return ModelEncoder(runtime, info), info
 
 
 def _load_named(name: str) -> SentenceTransformer:

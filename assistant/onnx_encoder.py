@@ -21,8 +21,8 @@ sentence embedding sentence-transformers would return. The model is exported wit
 attention: transformers' SDPA attention exports as a pattern the BERT optimizer cannot fuse.
 
 ``OnnxEncoder`` offers the calls of ``SentenceTransformer`` the assistant makes
-(``encode``, ``encode_query``, ``encode_document``, ``get_embedding_dimension``), so the
-indexer and the retriever work with either.
+(``encode``, ``encode_query``, ``encode_document``, ``get_embedding_dimension``), so
+``assistant.encoder.ModelEncoder`` wraps either the same way.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from assistant.confidence import (
     parallel_bank_vectors,
 )
 from assistant.documents import file_name
-from assistant.encoder import Encoder, as_encoder
+from assistant.encoder import Encoder
 from assistant.hubness import HUB_WEIGHT
 from assistant.key_terms import key_terms, latin_vocabulary, missing_terms, not_found_notice
 from assistant.metadata import question_months, question_years, without_dates
@@ -87,9 +87,9 @@ class Filters:
 class Retriever:
     """Scores the passages of one stored index for a question."""
 
-    def __init__(self, stored: StoredIndex, model: Any, model_key: str | None = None):
+    def __init__(self, stored: StoredIndex, encoder: Encoder, model_key: str | None = None):
         self.stored = stored
-        self.encoder: Encoder = as_encoder(model)
+        self.encoder = encoder
         passages = stored.passages
         self.sentence_start = np.zeros(len(passages) + 1, dtype=np.int64)
         np.cumsum([len(p["sentences"]) for p in passages], out=self.sentence_start[1:])

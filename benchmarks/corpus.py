@@ -24,11 +24,15 @@ import hashlib
 import json
 import random
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from assistant.encoder import ModelInfo
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_FILE = REPO / "corpus" / "000_2daad77d3c406492.txt"
@@ -233,15 +237,17 @@ class LookupEncoder:
     """Stands in for the model during a large build: returns vectors computed beforehand (real
     ones for sentences and seed passages, approximated ones for distractor passages)."""
 
-    def __init__(self, vectors: dict[str, np.ndarray], dimension: int):
+    def __init__(self, vectors: dict[str, np.ndarray], info: ModelInfo):
         self.vectors = vectors
-        self.dimension = dimension
+        self.info = info
+        self.dimension = info.dimension
 
-    def get_embedding_dimension(self) -> int:
-        return self.dimension
+    def encode_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return np.stack([self.vectors[t] for t in texts]).astype(np.float32)
 
-    def encode_document(self, sentences: list[str], **_: object) -> np.ndarray:
-        return np.stack([self.vectors[t] for t in sentences]).astype(np.float32)
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Asked only for the calibration banks, which the model cache holds under info.key."""
+        return self.encode_documents(texts)
 
 
 COMMON_SHRINK = 0.4

@@ -19,9 +19,14 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from assistant.encoder import ModelInfo
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -33,18 +38,17 @@ sys.path.insert(0, str(HERE))
 class RandomEncoder:
     """Unit vectors of the model's dimension, at no cost: sizes do not depend on their values."""
 
-    def __init__(self, dimension: int = 384):
-        self.dimension = dimension
+    def __init__(self, info: ModelInfo):
+        self.info = info
+        self.dimension = info.dimension
         self.rng = np.random.default_rng(0)
 
-    def get_embedding_dimension(self) -> int:
-        return self.dimension
-
-    def encode_document(self, sentences: list[str], **_: object) -> np.ndarray:
-        vectors = self.rng.standard_normal((len(sentences), self.dimension)).astype(np.float32)
+    def encode_documents(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        vectors = self.rng.standard_normal((len(texts), self.dimension)).astype(np.float32)
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
-    encode_query = encode_document  # the build's confidence calibration asks questions too
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_documents(texts)  # the build's confidence calibration asks too
 
 
 def rss_mb() -> float:
@@ -70,7 +74,7 @@ def main() -> None:
         os.environ["ASSISTANT_MODEL_CACHE"] = tmp  # random calibration vectors stay out of it
         index = Path(tmp) / "index"
         started = time.perf_counter()
-        indexer.build([made.root], index, RandomEncoder(), info)
+        indexer.build([made.root], index, RandomEncoder(info), info)
         build_s = time.perf_counter() - started
         generation = (index / "current").resolve()
         files = {

@@ -33,8 +33,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.api import Assistant
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -166,9 +172,9 @@ def child_build(paths: list[str], index_dir: str, model: str) -> dict[str, Any]:
     from assistant.model import load_model
     from assistant.store import load_index
 
-    st, info = load_model(model)
+    encoder, info = load_model(model)
     loaded = time.perf_counter()
-    report = indexer.build(paths, Path(index_dir), st, info)
+    report = indexer.build(paths, Path(index_dir), encoder, info)
     built = time.perf_counter()
     stored = load_index(Path(index_dir))
     return {
@@ -184,7 +190,7 @@ def child_build(paths: list[str], index_dir: str, model: str) -> dict[str, Any]:
     }
 
 
-def _open(index_dir: Path, model: str) -> tuple[Any, float, float]:
+def _open(index_dir: Path, model: str) -> tuple[Assistant, float, float]:
     """An Assistant on ``index_dir`` answering with ``model``; returns it with the model-load
     and index-open seconds. The large indexes are recorded under the default model's name (their
     vectors are fp32, which torch computes too); another route is let in under that name."""
@@ -193,17 +199,19 @@ def _open(index_dir: Path, model: str) -> tuple[Any, float, float]:
     from assistant.store import read_manifest
 
     started = time.perf_counter()
-    st, info = load_model(model)
+    encoder, info = load_model(model)
     model_s = time.perf_counter() - started
     started = time.perf_counter()
     recorded = read_manifest(index_dir)["model"]
     if recorded["name"] != info.name:
         info = ModelInfo(recorded["name"], info.dimension, info.probe_checksum)
-    qa = Assistant.open_with(index_dir, st, info)
+    qa = Assistant.open_with(index_dir, encoder, info)
     return qa, model_s, time.perf_counter() - started
 
 
-def hnsw_recall(qa: Any, questions: list[str], st_encode: Any) -> dict[str, Any]:
+def hnsw_recall(
+    qa: Assistant, questions: list[str], encode_query: Callable[[str], np.ndarray]
+) -> dict[str, Any]:
     """recall@10 of the FAISS index against an exact scan of the same vectors, and the time of
     each, over ``questions`` (only meaningful when the index is HNSW)."""
     import numpy as np
@@ -212,7 +220,7 @@ def hnsw_recall(qa: Any, questions: list[str], st_encode: Any) -> dict[str, Any]
 
     stored = qa.retriever.stored
     vectors = stored.passage_vectors
-    queries = np.concatenate([st_encode(q) for q in questions])
+    queries = np.concatenate([encode_query(q) for q in questions])
     found, exact_s, approx_s = [], [], []
     for query in queries:
         t = time.perf_counter()
@@ -367,7 +375,7 @@ def large_index(size: int, log: Any) -> tuple[Path, dict[str, Any]]:
     from assistant.model import load_model
 
     started = time.perf_counter()
-    st, info = load_model()
+    encoder, info = load_model()
     pool_key = (
         f"pool-{info.probe_checksum}-{bench_corpus.POOL_SIZE}-{bench_corpus.GENERATOR_VERSION}"
     )
@@ -377,13 +385,7 @@ def large_index(size: int, log: Any) -> tuple[Path, dict[str, Any]]:
     t = time.perf_counter()
     pool_vectors = bench_corpus.embed_cached(
         pool,
-        lambda texts: st.encode_document(
-            texts,
-            batch_size=32,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        ),
+        encoder.encode_documents,
         CACHE / f"{pool_key}.npy",
     )
     pool_s = time.perf_counter() - t
@@ -400,9 +402,7 @@ def large_index(size: int, log: Any) -> tuple[Path, dict[str, Any]]:
     extra = [t for t in dict.fromkeys(seed_texts + headings) if t not in vectors]
     for text, vector in zip(
         extra,
-        st.encode_document(
-            extra, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        ),
+        encoder.encode_documents(extra),
         strict=True,
     ):
         vectors[text] = vector
@@ -415,9 +415,9 @@ def large_index(size: int, log: Any) -> tuple[Path, dict[str, Any]]:
         parts = [vectors[s] for s in indexer.sentence_texts(p)]
         vectors[key] = bench_corpus.approximate_passage(parts, common)
         approximated += 1
-    encoder = bench_corpus.LookupEncoder(vectors, info.dimension)
+    lookup = bench_corpus.LookupEncoder(vectors, info)
     t = time.perf_counter()
-    indexer.build_from_documents(documents, index_dir, encoder, info, [str(made.root)])
+    indexer.build_from_documents(documents, index_dir, lookup, info, [str(made.root)])
     meta = {
         "size": size,
         "corpus": str(made.root),

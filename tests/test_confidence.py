@@ -10,7 +10,7 @@ import hashlib
 import numpy as np
 
 from assistant import confidence
-from assistant.encoder import Encoder, as_encoder
+from assistant.encoder import Encoder, ModelInfo
 
 DIMENSION = 64
 
@@ -19,6 +19,7 @@ class HashingEncoder:
     """Deterministic unit vectors from character trigrams: similar texts, similar vectors."""
 
     dimension = DIMENSION
+    info = ModelInfo("trigram-hashing", DIMENSION, "none")
 
     def _vector(self, text: str) -> np.ndarray:
         vector = np.zeros(DIMENSION, dtype=np.float32)
@@ -34,10 +35,8 @@ class HashingEncoder:
         return self.encode_queries(texts)
 
 
-def test_stand_in_is_an_encoder_and_passes_through():
-    encoder = HashingEncoder()
-    assert isinstance(encoder, Encoder)
-    assert as_encoder(encoder) is encoder
+def test_stand_in_is_an_encoder():
+    assert isinstance(HashingEncoder(), Encoder)
 
 
 def test_threshold_rises_with_the_corpus_null_margin():

@@ -91,20 +91,19 @@ def test_in_order_refuses_missing_or_duplicated_rows(batches):
         list(_in_order(3, 2, iter(batches)))
 
 
-def test_ray_encoder_is_an_encoder_without_touching_ray():
-    """It stands where the model stands: the Encoder protocol and sentence-transformers' calls,
-    with the local model's identity; Ray is reached only when documents are embedded."""
+def test_ray_encoder_is_an_encoder_without_touching_ray(embedding_model):
+    """It stands where the local encoder stands, with its identity and its query vectors;
+    Ray is reached only when documents are embedded."""
     from assistant.distributed import RayEncoder
-    from assistant.encoder import Encoder, as_encoder
-    from assistant.model import ModelInfo
+    from assistant.encoder import Encoder
 
-    info = ModelInfo("multilingual-e5-small", 384, "abc")
-    encoder = RayEncoder(object(), info, RaySettings(address="127.0.0.1:1"))
-    assert isinstance(encoder, Encoder) and as_encoder(encoder) is encoder
-    assert encoder.dimension == encoder.get_embedding_dimension() == 384
-    assert encoder.identity is info
+    local, info = embedding_model
+    encoder = RayEncoder(local, RaySettings(address="127.0.0.1:1"))
+    assert isinstance(encoder, Encoder)
+    assert encoder.info is info and encoder.dimension == 384
+    question = ["北朝鮮による暗号資産の窃取"]
+    np.testing.assert_array_equal(encoder.encode_queries(question), local.encode_queries(question))
     assert encoder.encode_documents([]).shape == (0, 384)  # nothing to embed: no connection
-    assert callable(encoder.encode_document)
 
 
 # -- the command ------------------------------------------------------------------------------

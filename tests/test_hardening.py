@@ -25,8 +25,8 @@ CYBER = "北朝鮮のサイバー攻撃で窃取された暗号資産"
 
 
 def _assistant(index: Path, embedding_model) -> Assistant:
-    st, info = embedding_model
-    return Assistant.open_with(index, st, info)
+    encoder, info = embedding_model
+    return Assistant.open_with(index, encoder, info)
 
 
 def _private_copy(seed_index: Path, tmp_path: Path) -> Path:
@@ -78,13 +78,13 @@ def test_storage_errors_are_one_line(exc, message):
 def test_a_deleted_and_rebuilt_index_never_reuses_a_generation_name(tmp_path, embedding_model):
     from assistant import indexer
 
-    st, info = embedding_model
+    encoder, info = embedding_model
     index = tmp_path / "index"
-    indexer.build([SEED], index, st, info)
+    indexer.build([SEED], index, encoder, info)
     first = live_generation(index)
     qa = _assistant(index, embedding_model)
     shutil.rmtree(index)
-    indexer.build([SEED], index, st, info)
+    indexer.build([SEED], index, encoder, info)
     second = live_generation(index)
     assert first.name[:10] == second.name[:10] == "gen-000001"  # numbering restarts...
     assert first.name != second.name  # ...but the build id differs
@@ -126,10 +126,10 @@ def test_a_bad_new_generation_is_reported_once_and_the_old_one_kept(
 
     index = _private_copy(seed_index, tmp_path)
     qa = _assistant(index, embedding_model)
-    st, info = embedding_model
+    encoder, info = embedding_model
     extra = tmp_path / "extra.txt"
     extra.write_text("Title\n\nA short paragraph about penguins.\n", encoding="utf-8")
-    indexer.build([SEED, extra], index, st, info)
+    indexer.build([SEED, extra], index, encoder, info)
     with (live_generation(index) / "passages.json").open("r+b") as handle:
         handle.write(b"X")  # same size, checksum differs
     with caplog.at_level(logging.WARNING, logger="assistant.api"):

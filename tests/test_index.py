@@ -92,8 +92,8 @@ def _results(assistant: Assistant) -> list[list[tuple[str, float]]]:
 
 def _open(index_dir: Path, embedding_model) -> Assistant:
     """An Assistant on an index with the already loaded model (loading it again costs 3 s)."""
-    st, info = embedding_model
-    return Assistant.open_with(index_dir, st, info)
+    encoder, info = embedding_model
+    return Assistant.open_with(index_dir, encoder, info)
 
 
 # -- manifest mismatch -------------------------------------------------------------------------
@@ -194,12 +194,12 @@ def test_count_changes_rules():
 
 
 def test_incremental_rebuild_equals_full_rebuild(tmp_path, embedding_model):
-    st, info = embedding_model
+    encoder, info = embedding_model
     corpus = _write(
         tmp_path / "corpus", {"trade.txt": TRADE, "climate.txt": CLIMATE, "space.txt": SPACE}
     )
     incremental = tmp_path / "incremental"
-    first = build([corpus], incremental, st, info)
+    first = build([corpus], incremental, encoder, info)
     assert first.full_rebuild and first.added == first.passages == 4 + 4 + 2
     old = load_index(incremental)
 
@@ -221,7 +221,7 @@ def test_incremental_rebuild_equals_full_rebuild(tmp_path, embedding_model):
     report = build(
         [corpus],
         incremental,
-        st,
+        encoder,
         info,
         progress=lambda stage, done, total: seen.__setitem__(stage, total),
     )
@@ -232,7 +232,7 @@ def test_incremental_rebuild_equals_full_rebuild(tmp_path, embedding_model):
     assert "indexed 9 passages" in report.summary() and "6 kept" in report.summary()
 
     fresh = tmp_path / "fresh"
-    full = build([corpus], fresh, st, info)
+    full = build([corpus], fresh, encoder, info)
     assert full.full_rebuild and full.added == 9
 
     new, reference = load_index(incremental), load_index(fresh)
@@ -256,17 +256,17 @@ def test_incremental_rebuild_equals_full_rebuild(tmp_path, embedding_model):
         np.testing.assert_allclose([s for _, s in got_hits], [s for _, s in want_hits], atol=1e-4)
 
     # Nothing changed: nothing is embedded, everything is kept.
-    again = build([corpus], incremental, st, info)
+    again = build([corpus], incremental, encoder, info)
     assert (again.kept, again.changed, again.added, again.removed) == (9, 0, 0, 0)
 
 
 def test_model_change_forces_full_rebuild(tmp_path, embedding_model):
-    st, info = embedding_model
+    encoder, info = embedding_model
     corpus = _write(tmp_path / "corpus", {"space.txt": SPACE})
     index_dir = tmp_path / "index"
-    build([corpus], index_dir, st, info)
+    build([corpus], index_dir, encoder, info)
     for other in (replace(info, name="another-model"), replace(info, probe_checksum="0" * 16)):
-        report = build([corpus], index_dir, st, other)
+        report = build([corpus], index_dir, encoder, other)
         assert report.full_rebuild and report.kept == 0 and report.added == 2
         assert read_manifest(index_dir)["model"] == other.to_dict()
 
@@ -275,12 +275,12 @@ def test_model_change_forces_full_rebuild(tmp_path, embedding_model):
 
 
 def test_staleness_with_skipped_files(tmp_path, embedding_model):
-    st, info = embedding_model
+    encoder, info = embedding_model
     corpus = _write(tmp_path / "corpus", {"space.txt": SPACE})
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01")
     index_dir = tmp_path / "index"
-    build([corpus], index_dir, st, info)
+    build([corpus], index_dir, encoder, info)
     manifest = read_manifest(index_dir)
     assert sorted(Path(r["file"]).name for r in manifest["skipped"]) == ["empty.txt", "image.txt"]
     assert not is_stale(manifest), "skipped files must not make the index look stale"
@@ -292,7 +292,7 @@ def test_staleness_with_skipped_files(tmp_path, embedding_model):
     # A skipped file that changes may hold text now.
     (corpus / "empty.txt").write_text(SPACE, encoding="utf-8")
     assert is_stale(manifest)
-    build([corpus], index_dir, st, info)
+    build([corpus], index_dir, encoder, info)
     manifest = read_manifest(index_dir)
     assert not is_stale(manifest)
     _write(corpus, {"new.txt": CLIMATE})
@@ -306,10 +306,10 @@ def test_staleness_with_skipped_files(tmp_path, embedding_model):
 
 
 def test_staleness_does_not_depend_on_working_directory(tmp_path, embedding_model, monkeypatch):
-    st, info = embedding_model
+    encoder, info = embedding_model
     corpus = _write(tmp_path / "corpus", {"space.txt": SPACE})
     monkeypatch.chdir(tmp_path)
-    build(["corpus"], tmp_path / "index", st, info)
+    build(["corpus"], tmp_path / "index", encoder, info)
     manifest = read_manifest(tmp_path / "index")
     assert load_index(tmp_path / "index").passages[0]["source"] == "corpus/space.txt"
     monkeypatch.chdir(corpus)
@@ -339,11 +339,11 @@ def test_file_changed_during_a_build_leaves_the_index_stale(tmp_path, embedding_
     """The manifest describes the bytes that were read, not the file as it is at save time."""
     from assistant.documents import read_corpus
 
-    st, info = embedding_model
+    encoder, info = embedding_model
     corpus_dir = _write(tmp_path / "corpus", {"space.txt": SPACE})
     corpus = read_corpus([corpus_dir])
     (corpus_dir / "space.txt").write_text(CLIMATE, encoding="utf-8")  # edited mid-build
-    build([corpus_dir], tmp_path / "index", st, info, corpus=corpus)
+    build([corpus_dir], tmp_path / "index", encoder, info, corpus=corpus)
     assert "宇宙ごみ" in load_index(tmp_path / "index").passages[1]["text"]
     assert is_stale(read_manifest(tmp_path / "index"))
 
@@ -353,16 +353,16 @@ def test_large_index_switches_to_hnsw_and_answers_the_same(tmp_path, embedding_m
     here so the seed crosses it); answers and stored vectors stay those of the exact index."""
     from assistant import indexer, store
 
-    st, info = embedding_model
+    encoder, info = embedding_model
     exact_dir, hnsw_dir = tmp_path / "exact", tmp_path / "hnsw"
-    indexer.build([str(SEED)], exact_dir, st, info)
+    indexer.build([str(SEED)], exact_dir, encoder, info)
     monkeypatch.setattr(store, "HNSW_MIN_PASSAGES", 5)
-    indexer.build([str(SEED)], hnsw_dir, st, info)
+    indexer.build([str(SEED)], hnsw_dir, encoder, info)
     assert read_manifest(exact_dir)["faiss_index"] == "exact"
     assert read_manifest(hnsw_dir)["faiss_index"] == "hnsw"
     exact, hnsw = load_index(exact_dir), load_index(hnsw_dir)
     np.testing.assert_array_equal(exact.passage_vectors, hnsw.passage_vectors)
-    query = st.encode_query(["北朝鮮による暗号資産の窃取"])
+    query = encoder.encode_queries(["北朝鮮による暗号資産の窃取"])
     assert (
         exact.faiss_index.search(query, 5)[1].tolist()
         == hnsw.faiss_index.search(query, 5)[1].tolist()

