@@ -1,26 +1,38 @@
-"""The archive table of the closing note: each retrieval technique alone and together, measured
-on the shared development archive with the shipped code (not a test; ~2 minutes).
+"""The archive table of the closing note: each retrieval technique alone, all together, and all
+but one, measured on the shared development archive with the shipped code (not a test; ~2
+minutes).
 
 Usage (from the repo root)::
 
     .venv/bin/python eval/ablate_archive.py ../shared/eval/archive
 
-Builds two indexes of corpus/ + ARCHIVE/docs (with and without the title/date context header)
-and evaluates ARCHIVE/questions.jsonl with the scoring terms switched on one at a time, by
-setting the constants of assistant.scoring and assistant.search for the run.
+Builds four indexes of corpus/ + ARCHIVE/docs (with and without the title/date context header,
+with and without dates read from file names) and evaluates ARCHIVE/questions.jsonl with the
+query-time terms switched on and off, by setting the functions and constants of the shipped
+modules for the run. The techniques:
+
+* header: the document's title and date embedded and indexed with each paragraph (build time);
+* names: a document's date from its file name when its text gives none (build time);
+* calibration: the question's own-language bias, measured on the parallel bank, removed;
+* date: documents about the month the question names score higher (DATE_WEIGHT);
+* wording: the question's dates taken out of what the dense and lexical arms read;
+* hubness: passages close to every question lose their excess (HUB_WEIGHT).
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from assistant import Assistant, build_index, indexer, scoring
+import numpy as np
+
+from assistant import Assistant, build_index, indexer, metadata, scoring, search
 from assistant.evaluate import evaluate, read_questions
 
 ROOT = Path(__file__).resolve().parent.parent
+TECHNIQUES = ("header", "names", "calibration", "date", "wording", "hubness")
 
 
 @contextmanager
@@ -35,21 +47,31 @@ def patched(obj, **values):
             setattr(obj, name, value)
 
 
-def build(archive: Path, folder: Path, header: bool) -> Assistant:
+def build(archive: Path, folder: Path, header: bool, names: bool) -> Assistant:
     context = indexer.context_line
     plain = lambda document, section, several: context(document, section, False)  # noqa: E731
-    with patched(indexer, context_line=context if header else plain):
+    with ExitStack() as stack:
+        if not header:
+            stack.enter_context(patched(indexer, context_line=plain))
+        if not names:
+            stack.enter_context(patched(metadata, date_in_name=lambda name: None))
         build_index([ROOT / "corpus", archive / "docs"], index_dir=folder)
     return Assistant.load(folder)
 
 
-def row(name: str, qa: Assistant, rows: list[dict], calibrate: bool, date: float) -> str:
+def row(name: str, qa: Assistant, rows: list[dict], on: set[str]) -> str:
     retriever = qa.retriever
-    bank = retriever.language_bank
-    with (
-        patched(retriever, language_bank=bank if calibrate else {}),
-        patched(scoring, DATE_WEIGHT=date),
-    ):
+    zeros_p = np.zeros_like(retriever.passage_hub)
+    zeros_s = np.zeros_like(retriever.sentence_hub)
+    with ExitStack() as stack:
+        if "calibration" not in on:
+            stack.enter_context(patched(retriever, language_bank={}))
+        if "date" not in on:
+            stack.enter_context(patched(scoring, DATE_WEIGHT=0.0))
+        if "wording" not in on:
+            stack.enter_context(patched(search, without_dates=lambda question: question))
+        if "hubness" not in on:
+            stack.enter_context(patched(retriever, passage_hub=zeros_p, sentence_hub=zeros_s))
         summary = evaluate(qa, rows)
     cells = [f"{summary['overall']['hit@1']:.2f} / {summary['overall']['hit@3']:.2f}"]
     for kind in ("same-lang", "cross-lang", "disambig"):
@@ -69,15 +91,23 @@ def main(archive: Path) -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        plain = build(archive, Path(tmp) / "plain", header=False)
-        headed = build(archive, Path(tmp) / "headed", header=True)
-        print(row("none of the new terms", plain, rows, calibrate=False, date=0.0))
-        print(row("context header alone", headed, rows, calibrate=False, date=0.0))
-        print(row("language calibration alone", plain, rows, calibrate=True, date=0.0))
-        print(row("date evidence alone", plain, rows, calibrate=False, date=scoring.DATE_WEIGHT))
-        print(row("header + date", headed, rows, calibrate=False, date=scoring.DATE_WEIGHT))
-        print(row("header + calibration", headed, rows, calibrate=True, date=0.0))
-        print(row("shipped: all three", headed, rows, calibrate=True, date=scoring.DATE_WEIGHT))
+        indexes = {
+            (header, names): build(archive, Path(tmp) / f"{header}-{names}", header, names)
+            for header in (False, True)
+            for names in (False, True)
+        }
+
+        def measure(name: str, on: set[str]) -> None:
+            qa = indexes[("header" in on, "names" in on)]
+            print(row(name, qa, rows, on), flush=True)
+
+        measure("none of the new terms", set())
+        for technique in TECHNIQUES:
+            measure(f"{technique} alone", {technique})
+        measure("names + date", {"names", "date"})
+        measure("shipped: all", set(TECHNIQUES))
+        for technique in TECHNIQUES:
+            measure(f"all but {technique}", set(TECHNIQUES) - {technique})
 
 
 if __name__ == "__main__":

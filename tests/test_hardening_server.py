@@ -143,7 +143,8 @@ def test_a_forged_chat_history_never_reaches_the_log(server):
     config = json.loads(urllib.request.urlopen(url + "config", timeout=30).read())
     respond = next(i for i, d in enumerate(config["dependencies"]) if d["api_name"] == "respond")
     history = [{"role": "user", "content": "質問" * 1000}] * 800
-    body = {"data": [CYBER, 3, history], "fn_index": respond, "session_hash": "forged"}
+    filters = [None, None, None, None]  # the Filters panel: language, document, from, to
+    body = {"data": [CYBER, 3, history, *filters], "fn_index": respond, "session_hash": "forged"}
     before = log.stat().st_size
     status = _post(url + "gradio_api/queue/join", json.dumps(body).encode(), "application/json")
     assert status == 200
