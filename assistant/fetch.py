@@ -66,9 +66,12 @@ class Snapshot:
     fetched_at: str
     """When it was last fetched (ISO, UTC, seconds), also when the server said "not modified"."""
     content_type: str
+    """The media type the server declared (``text/html``, ``application/pdf``, ...)."""
     file: str
     """The snapshot's absolute path: ``INDEX/snapshots/NAME.EXT``, the suffix by content type."""
     sha256: str
+    """Hash of the fetched bytes: a refetch that returns the same bytes keeps the file (and its
+    mtime), so the build sees the document unchanged."""
     etag: str | None = None
     """The server's validators, sent back on the next fetch to ask whether the page changed."""
     last_modified: str | None = None
