@@ -29,8 +29,9 @@ INDEX_ENV = "ASSISTANT_INDEX"
 MAX_K = 50
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 VERSIONS_WIDEN = 3
-"""Hits asked of the retriever per answer wanted: versions of one paragraph count once, and an
-answer has at most three (ja, en, ko)."""
+"""Hits asked of the retriever per answer wanted: versions of one paragraph count once (an
+answer has at most three: ja, en, ko), and the last place may go to another language
+(scoring.top_positions)."""
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut here before tokenising; the model reads at most 512 tokens, which
 Japanese text reaches at roughly 600-900 characters, so nothing the model would read is lost."""
@@ -337,9 +338,15 @@ class Assistant:
             raise InputError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         filters = self.check_filters(language, source, date_from, date_to)
         retriever = self._retriever
-        wanted = k * VERSIONS_WIDEN if retriever.stored.manifest.get("alignments") else k
-        hits, confident, why_not = retriever.retrieve(cleaned, wanted, mode=mode, filters=filters)
-        hits_and_versions = self._with_versions(hits, k, cleaned, language, source)
+        from assistant import scoring
+
+        hits, confident, why_not = retriever.retrieve(
+            cleaned, k * VERSIONS_WIDEN, mode=mode, filters=filters
+        )
+        answers = self._with_versions(hits, len(hits), cleaned, language, source)
+        languages = [{v["lang"] for v in vs} or {hit.passage.get("lang")} for hit, vs in answers]
+        places = scoring.top_positions([hit.score for hit, _ in answers], languages, k)
+        hits_and_versions = [answers[i] for i in places]
         if why_not:
             notice = f"{notice}; {why_not}" if notice else why_not
         if not all(math.isfinite(h.score) for h in hits):  # never a NaN score (damaged map)

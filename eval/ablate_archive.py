@@ -16,7 +16,9 @@ modules for the run. The techniques:
 * calibration: the question's own-language bias, measured on the parallel bank, removed;
 * date: documents about the month the question names score higher (DATE_WEIGHT);
 * wording: the question's dates taken out of what the dense and lexical arms read;
-* hubness: passages close to every question lose their excess (HUB_WEIGHT).
+* hubness: passages close to every question lose their excess (HUB_WEIGHT);
+* slot: the last of the 3 places goes to a close answer in a language not yet shown
+  (LANGUAGE_SLOT_MARGIN).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from assistant import Assistant, build_index, indexer, metadata, scoring, search
 from assistant.evaluate import evaluate, read_questions
 
 ROOT = Path(__file__).resolve().parent.parent
-TECHNIQUES = ("header", "names", "calibration", "date", "wording", "hubness")
+TECHNIQUES = ("header", "names", "calibration", "date", "wording", "hubness", "slot")
 
 
 @contextmanager
@@ -70,6 +72,8 @@ def row(name: str, qa: Assistant, rows: list[dict], on: set[str]) -> str:
             stack.enter_context(patched(scoring, DATE_WEIGHT=0.0))
         if "wording" not in on:
             stack.enter_context(patched(search, without_dates=lambda question: question))
+        if "slot" not in on:
+            stack.enter_context(patched(scoring, LANGUAGE_SLOT_MARGIN=-1.0))
         if "hubness" not in on:
             stack.enter_context(patched(retriever, passage_hub=zeros_p, sentence_hub=zeros_s))
         summary = evaluate(qa, rows)

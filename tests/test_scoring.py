@@ -195,3 +195,16 @@ def test_filters_admit_by_language_document_and_date():
     assert not Filters(date_to="2024-09-30").admits(passage)
     assert not Filters(date_from="2020").admits(undated)
     assert not Filters() and Filters().admits(undated)
+
+
+def test_the_last_place_goes_to_a_close_answer_in_another_language():
+    scores = [0.90, 0.89, 0.88, 0.86, 0.85]
+    ko, en = {"ko"}, {"en"}
+    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 3) == [0, 1, 3]
+    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 3, margin=0.03) == [0, 1, 2]
+    # fewer than three places, or every language already shown: plain ranking
+    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 2) == [0, 1]
+    assert scoring.top_positions(scores, [ko, en, ko, en, en], 3) == [0, 1, 2]
+    # a paragraph with parallel versions is in each of their languages
+    assert scoring.top_positions(scores, [ko, ko | en, ko, en, en], 3) == [0, 1, 2]
+    assert scoring.top_positions(scores[:3], [ko, ko, ko], 3) == [0, 1, 2]
