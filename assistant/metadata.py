@@ -46,6 +46,10 @@ _MONTHS = {
     for name in names
 }
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH_NAMES = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
 
 _PATTERNS = [
     # 令和7年4月3日, 令和元年5月
@@ -223,6 +227,18 @@ def without_dates(text: str) -> str:
             keep[i] = False
     stripped = "".join(ch for ch, kept in zip(text, keep, strict=True) if kept)
     return re.sub(r"\s{2,}", " ", stripped).strip().lstrip("、，,;: ")
+
+
+def other_dates_notice(question: str) -> str:
+    """``The best-matching documents are not from September 2019.``: why an answer is not
+    confident when the question asks about a time no best passage is from."""
+    months = question_months(question)
+    if months:
+        named = [f"{_MONTH_NAMES[int(m[5:]) - 1]} {m[:4]}" for m in months]
+    else:
+        named = [str(y) for y in question_years(question)]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+    return f"The best-matching documents are not from {listed}."
 
 
 def question_years(question: str) -> list[int]:

@@ -24,8 +24,17 @@ from assistant.documents import file_name
 from assistant.encoder import Encoder
 from assistant.hubness import HUB_WEIGHT
 from assistant.key_terms import key_terms, latin_vocabulary, missing_terms, not_found_notice
-from assistant.metadata import question_months, question_years, without_dates
+from assistant.metadata import (
+    other_dates_notice,
+    question_months,
+    question_years,
+    without_dates,
+)
 from assistant.store import StoredIndex
+
+DATE_CHECK_DEPTH = 3
+"""How many of the best passages must all be dated otherwise than the question asks before the
+answer is not confident (see scoring.dates_contradicted)."""
 
 CANDIDATES = 100
 """Passages the dense index proposes when the corpus is larger than this; the lexical arm adds
@@ -242,4 +251,7 @@ class Retriever:
         )
         if missing:
             return hits, False, not_found_notice(missing)
+        best = np.argsort(-ranking, kind="stable")[:DATE_CHECK_DEPTH]
+        if scoring.dates_contradicted(evidence.date[best]):
+            return hits, False, other_dates_notice(question)
         return hits, confident, None

@@ -89,3 +89,11 @@ def test_bad_filters_are_one_line_listing_the_allowed_values(archive):
         archive.ask("test", date_from="last year")
     with pytest.raises(InputError, match="no document"):
         archive.ask("test", source="missing.txt")
+
+
+def test_a_question_about_a_time_no_best_passage_is_from_says_so(archive):
+    answer = archive.ask("What did the three foreign ministers decide at their 2019 meeting?")
+    assert not answer.confident
+    assert "not from 2019" in answer.notice
+    dated = archive.ask("What did the G7 foreign ministers say about Haiti in September 2025?")
+    assert dated.confident and dated.passages[0].date.startswith("2025-09")
