@@ -5,6 +5,8 @@ minutes).
 Usage (from the repo root)::
 
     .venv/bin/python eval/ablate_archive.py ../shared/eval/archive
+    .venv/bin/python eval/ablate_archive.py ../shared/eval/archive \
+        eval/archive_fresh_questions.jsonl     # the 21 questions written after tuning
 
 Builds four indexes of corpus/ + ARCHIVE/docs (with and without the title/date context header,
 with and without dates read from file names) and evaluates ARCHIVE/questions.jsonl with the
@@ -87,8 +89,8 @@ def row(name: str, qa: Assistant, rows: list[dict], on: set[str]) -> str:
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-def main(archive: Path) -> None:
-    rows = read_questions(archive / "questions.jsonl")
+def main(archive: Path, questions: Path | None = None) -> None:
+    rows = read_questions(questions or archive / "questions.jsonl")
     print(
         "| scoring | hit@1 / hit@3 | same-lang | cross-lang | disambig | ja hit@1 | en hit@1 "
         "| ko hit@1 | off-topic rejected | answerable confident |"
@@ -115,4 +117,7 @@ def main(archive: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "eval" / "archive"))
+    main(
+        Path(sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "eval" / "archive"),
+        Path(sys.argv[2]) if len(sys.argv) > 2 else None,
+    )
