@@ -1,0 +1,17 @@
+"""The runnable examples in the docstrings of the pure modules stay true (no model needed)."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from assistant import hubness, key_terms, metadata, scoring
+
+PURE_MODULES = [scoring, metadata, hubness, key_terms]
+
+
+@pytest.mark.parametrize("module", PURE_MODULES, ids=lambda m: m.__name__)
+def test_docstring_examples_hold(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
