@@ -332,14 +332,14 @@ class Assistant:
         ``language`` (``ja``, ``en``, ``ko``), ``source`` (a document's path or file name) and
         ``date_from``/``date_to`` (ISO dates, inclusive) restrict which passages may answer.
         """
+        from assistant import scoring
+
         cleaned, notice = clean_question(question)
         k = check_k(k)
         if mode not in RETRIEVAL_MODES:
             raise InputError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         filters = self.check_filters(language, source, date_from, date_to)
         retriever = self._retriever
-        from assistant import scoring
-
         hits, confident, why_not = retriever.retrieve(
             cleaned, k * VERSIONS_WIDEN, mode=mode, filters=filters
         )
@@ -399,12 +399,11 @@ class Assistant:
         from assistant.documents import file_name
         from assistant.search import Filters
 
-        if language is not None:
-            known = sorted({p.get("lang") for p in self._retriever.stored.passages} - {None})
-            if language not in known:
-                raise InputError(
-                    f"no documents in language {language!r}; this index has: {', '.join(known)}"
-                )
+        if language is not None and language not in self.languages:
+            raise InputError(
+                f"no documents in language {language!r}; "
+                f"this index has: {', '.join(self.languages)}"
+            )
         if source is not None:
             names = {d["source"] for d in self.documents}
             names |= {file_name(n) for n in names}
@@ -420,6 +419,11 @@ class Assistant:
         return Filters(language, source, date_from, date_to)
 
     # -- the source at hand -------------------------------------------------------------------
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages the index's paragraphs are in (what the language filter accepts)."""
+        return sorted({p.get("lang") for p in self._retriever.stored.passages} - {None})
 
     @property
     def documents(self) -> list[dict[str, Any]]:

@@ -88,15 +88,20 @@ def background_vectors(encoder: Encoder, cache_key: str | None = None) -> np.nda
     return document_vectors(encoder, _background_texts(), cache_key)
 
 
-def parallel_bank_vectors(encoder: Encoder, cache_key: str | None = None) -> dict[str, np.ndarray]:
-    """The parallel bank (``parallel_bank.json``) embedded per language: {lang: vectors}."""
+def parallel_bank_texts() -> dict[str, list[str]]:
+    """The parallel bank (``parallel_bank.json``) per language: {lang: texts}, row-aligned (the
+    i-th text of every language is the same sentence)."""
     path = resources.files("assistant") / "parallel_bank.json"
     bank = json.loads(path.read_text(encoding="utf-8"))
-    languages = bank["languages"]
-    texts = [row[i] for i in range(len(languages)) for row in bank["rows"]]
-    vectors = document_vectors(encoder, texts, cache_key)
-    size = len(bank["rows"])
-    return {lang: vectors[i * size : (i + 1) * size] for i, lang in enumerate(languages)}
+    return {lang: [row[i] for row in bank["rows"]] for i, lang in enumerate(bank["languages"])}
+
+
+def parallel_bank_vectors(encoder: Encoder, cache_key: str | None = None) -> dict[str, np.ndarray]:
+    """The parallel bank embedded per language: {lang: vectors}, row-aligned."""
+    bank = parallel_bank_texts()
+    vectors = document_vectors(encoder, [t for texts in bank.values() for t in texts], cache_key)
+    size = len(next(iter(bank.values())))
+    return {lang: vectors[i * size : (i + 1) * size] for i, lang in enumerate(bank)}
 
 
 def null_margin(

@@ -40,12 +40,15 @@ help-file case as far.
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-
 import numpy as np
 
-from assistant.confidence import _background_texts, document_vectors
+from assistant.confidence import (
+    _background_texts,
+    background_vectors,
+    document_vectors,
+    parallel_bank_texts,
+    parallel_bank_vectors,
+)
 from assistant.encoder import Encoder
 
 HUB_WEIGHT = 1.0
@@ -61,18 +64,11 @@ _BLOCK = 65536
 """Rows per matrix product, so memory stays bounded at any index size."""
 
 
-def _parallel_rows() -> tuple[list[str], int]:
-    bank = json.loads(
-        (resources.files("assistant") / "parallel_bank.json").read_text(encoding="utf-8")
-    )
-    width = len(bank["languages"])
-    return [text for row in bank["rows"] for text in row], width
-
-
 def reference_questions(encoder: Encoder, cache_key: str | None = None) -> np.ndarray:
-    """The unrelated questions hubness is measured against: the background bank's and the
-    parallel bank's texts, embedded as questions (cached per model)."""
-    parallel, _ = _parallel_rows()
+    """The unrelated questions hubness is measured against: the background bank's texts, then
+    the parallel bank's row by row (each sentence in every language), embedded as questions."""
+    rows = zip(*parallel_bank_texts().values(), strict=True)
+    parallel = [text for row in rows for text in row]
     return document_vectors(encoder, _background_texts() + parallel, cache_key, as_queries=True)
 
 
@@ -80,21 +76,17 @@ def ordinary_level(encoder: Encoder, cache_key: str | None = None) -> float:
     """The upper end of ordinary text's hubness (its ORDINARY_QUANTILE): each bank text
     embedded as a passage, against the reference questions other than itself (and, for the
     parallel bank, its translations)."""
-    background = _background_texts()
-    parallel, width = _parallel_rows()
-    questions = reference_questions(encoder, cache_key)
-    passages = np.vstack(
-        [
-            document_vectors(encoder, background, cache_key),
-            document_vectors(encoder, parallel, cache_key),
-        ]
-    )
-    cosines = passages @ questions.T
+    bank = parallel_bank_vectors(encoder, cache_key)  # per language, row-aligned
+    passages = np.vstack([background_vectors(encoder, cache_key), *bank.values()])
+    cosines = passages @ reference_questions(encoder, cache_key).T
+    languages, size = len(bank), len(next(iter(bank.values())))
+    offset = len(passages) - languages * size
     own_row = np.zeros(cosines.shape, dtype=bool)
-    np.fill_diagonal(own_row, True)
-    offset = len(background)
-    for start in range(offset, offset + len(parallel), width):
-        own_row[start : start + width, start : start + width] = True
+    own_row[np.arange(offset), np.arange(offset)] = True
+    for row in range(size):  # a parallel sentence and its translations are one row
+        as_passages = offset + row + size * np.arange(languages)
+        as_questions = offset + row * languages + np.arange(languages)
+        own_row[np.ix_(as_passages, as_questions)] = True
     cosines[own_row] = np.nan
     return float(np.quantile(np.nanmean(cosines, axis=1), ORDINARY_QUANTILE))
 

@@ -133,23 +133,28 @@ def attach_hubness(
     passage_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     cache_key: str | None = None,
-) -> float:
+) -> tuple[float, np.ndarray, np.ndarray]:
     """Record on each passage how far it and each of its sentences lie above ordinary text's
     closeness to unrelated questions (``hub``, ``sentence_hub``; see assistant.hubness);
-    returns that ordinary level."""
+    returns that ordinary level and the recorded values (passages', sentences')."""
     from assistant import hubness
 
     questions = hubness.reference_questions(encoder, cache_key)
     level = hubness.ordinary_level(encoder, cache_key)
-    passage_excess = hubness.excess(passage_vectors, questions, level)
-    sentence_excess = hubness.excess(sentence_vectors, questions, level)
+    passage_excess = _rounded(hubness.excess(passage_vectors, questions, level))
+    sentence_excess = _rounded(hubness.excess(sentence_vectors, questions, level))
     row = 0
     for passage, value in zip(passages, passage_excess, strict=True):
         count = len(passage["sentences"])
-        passage["hub"] = round(float(value), 4)
-        passage["sentence_hub"] = [round(float(v), 4) for v in sentence_excess[row : row + count]]
+        passage["hub"] = value
+        passage["sentence_hub"] = sentence_excess[row : row + count]
         row += count
-    return level
+    return level, np.array(passage_excess), np.array(sentence_excess)
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    """To 4 decimals, as stored in passages.json (search applies the stored values)."""
+    return [round(float(v), 4) for v in values]
 
 
 def sentence_texts(passage: dict[str, Any]) -> list[str]:
@@ -350,7 +355,7 @@ def build_from_documents(
         )
     )
     manifest["versions_seconds"] = round(time.perf_counter() - versions_started, 3)
-    manifest["hub_level"] = attach_hubness(
+    manifest["hub_level"], passage_hub, sentence_hub = attach_hubness(
         encoder, passages, passage_vectors, sentence_vectors, info.key
     )
     manifest["null_margin"] = null_margin(
@@ -358,9 +363,8 @@ def build_from_documents(
         passage_vectors,
         sentence_vectors,
         cache_key=info.key,
-        passage_penalty=HUB_WEIGHT * np.array([p["hub"] for p in passages], np.float32),
-        sentence_penalty=HUB_WEIGHT
-        * np.array([h for p in passages for h in p["sentence_hub"]], np.float32),
+        passage_penalty=HUB_WEIGHT * passage_hub,
+        sentence_penalty=HUB_WEIGHT * sentence_hub,
     )
     if progress:
         progress("indexing", 0, 1)

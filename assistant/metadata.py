@@ -24,32 +24,23 @@ LANGUAGES = ("ja", "en", "ko")
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 """Japanese era name -> the Gregorian year before its first year (令和元年 = 2019)."""
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+_MONTH_SPELLINGS = [
+    ("january", "jan"),
+    ("february", "feb"),
+    ("march", "mar"),
+    ("april", "apr"),
+    ("may",),
+    ("june", "jun"),
+    ("july", "jul"),
+    ("august", "aug"),
+    ("september", "sep", "sept"),
+    ("october", "oct"),
+    ("november", "nov"),
+    ("december", "dec"),
+]
+"""English month names and abbreviations, January first."""
+_MONTHS = {name: number for number, names in enumerate(_MONTH_SPELLINGS, 1) for name in names}
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_MONTH_NAMES = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-]  # fmt: skip
 
 _PATTERNS = [
     # 令和7年4月3日, 令和元年5月
@@ -234,7 +225,7 @@ def other_dates_notice(question: str) -> str:
     confident when the question asks about a time no best passage is from."""
     months = question_months(question)
     if months:
-        named = [f"{_MONTH_NAMES[int(m[5:]) - 1]} {m[:4]}" for m in months]
+        named = [f"{_MONTH_SPELLINGS[int(m[5:]) - 1][0].title()} {m[:4]}" for m in months]
     else:
         named = [str(y) for y in question_years(question)]
     listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]

@@ -231,7 +231,8 @@ class Retriever:
         sentence_ranking = sentence_scores + weight * sentence_lexical
         offsets = np.concatenate([[0], np.cumsum(counts)])
         hits = []
-        for position in np.argsort(-ranking, kind="stable")[:k]:
+        order = np.argsort(-ranking, kind="stable")
+        for position in order[:k]:
             p = passages[position]
             first, last = offsets[position], offsets[position + 1]
             if last > first:
@@ -251,7 +252,6 @@ class Retriever:
         )
         if missing:
             return hits, False, not_found_notice(missing)
-        best = np.argsort(-ranking, kind="stable")[:DATE_CHECK_DEPTH]
-        if scoring.dates_contradicted(evidence.date[best]):
+        if scoring.dates_contradicted(evidence.date[order[:DATE_CHECK_DEPTH]]):
             return hits, False, other_dates_notice(question)
         return hits, confident, None

@@ -8,7 +8,7 @@ form or an API call sends into those arguments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +40,8 @@ class SearchFilters:
         return cls(*(_picked(value) for value in (language, source, date_from, date_to)))
 
     def as_kwargs(self) -> dict[str, str | None]:
-        """The keyword arguments of ``Assistant.ask``."""
-        return {
-            "language": self.language,
-            "source": self.source,
-            "date_from": self.date_from,
-            "date_to": self.date_to,
-        }
+        """The keyword arguments of ``Assistant.ask`` (its filter arguments' names)."""
+        return asdict(self)
 
     def summary(self) -> str | None:
         """``Filtered: ko, 12_fm-bali.en.txt, since 2024-09, until 2025``; None when no filter
@@ -70,8 +65,7 @@ def _picked(value: object) -> str | None:
 
 def language_choices(assistant: Assistant) -> list[tuple[str, str]]:
     """Any, then each language a paragraph of the index is in (what ``ask`` accepts)."""
-    codes = sorted({p.get("lang") for p in assistant.retriever.stored.passages} - {None})
-    return [("Any", ANY)] + [(f"{LANGUAGE_NAMES.get(c, c)} ({c})", c) for c in codes]
+    return [("Any", ANY)] + [(f"{LANGUAGE_NAMES.get(c, c)} ({c})", c) for c in assistant.languages]
 
 
 def document_choices(assistant: Assistant) -> list[tuple[str, str]]:
