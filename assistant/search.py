@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from assistant import scoring
+from assistant.accounts import account_language, without_account
 from assistant.confidence import (
     REFERENCE_NULL_MARGIN,
     background_vectors,
@@ -196,8 +197,9 @@ class Retriever:
         allowed = self.allowed(filters or Filters())
         if not self.stored.passages or (allowed is not None and not allowed.size):
             return [], False, None
-        # The question's dates count once, in the date term; the wording arms read the rest.
-        wording = without_dates(question) or question
+        # The question's dates and the account it names count once, in the date and account
+        # terms; the wording arms read the rest.
+        wording = without_account(without_dates(question)) or question
         query = self.encode_query(wording)
         tokens = self.lexical.query_tokens(wording)
         coverage = self.lexical.coverage(tokens)
@@ -207,6 +209,11 @@ class Retriever:
         rows, counts = self.sentence_rows(candidates)
         sentence_lexical = scoring.normalised(self.sentence_lexical.scores(tokens)[rows])
         passages = [self.stored.passages[int(i)] for i in candidates]
+        date = scoring.date_evidence(
+            question_months(question),
+            question_years(question),
+            [p.get("months") or [] for p in passages],
+        )
         evidence = scoring.Evidence(
             passage=passage,
             best_sentence=best_sentence,
@@ -214,10 +221,9 @@ class Retriever:
             language=scoring.language_offsets(
                 query[0], self.language_bank, self.passage_languages[candidates]
             ),
-            date=scoring.date_evidence(
-                question_months(question),
-                question_years(question),
-                [p.get("months") or [] for p in passages],
+            date=date,
+            account=scoring.account_evidence(
+                account_language(question), self.passage_languages[candidates], date
             ),
         )
         dense = scoring.dense_scores(evidence)

@@ -97,3 +97,18 @@ def test_a_question_about_a_time_no_best_passage_is_from_says_so(archive):
     assert "not from 2019" in answer.notice
     dated = archive.ask("What did the G7 foreign ministers say about Haiti in September 2025?")
     assert dated.confident and dated.passages[0].date.startswith("2025-09")
+
+
+def test_the_account_a_question_names_picks_that_governments_readout(archive):
+    """Japan's readout (Japanese) and Seoul's outcome document (English) describe the May 2024
+    vice-ministerial meeting; only Japan's cites the missile launches of the days before.
+    Asked for Japan's account, its paragraph comes first; asked for Seoul's, whose Korean
+    readouts are all of other meetings, no other meeting's document comes up."""
+    question = "Which missile launches before the May 2024 vice-ministerial talks does {} mention?"
+    japan = archive.ask(question.format("Japan's readout"), k=3).passages
+    assert Path(japan[0].source).name.startswith("06_vm-virginia"), japan[0].citation
+    assert "弾道ミサイル" in japan[0].text
+    seoul = archive.ask(question.format("Seoul's readout"), k=3).passages
+    assert all(Path(p.source).name.startswith(("05_vm", "06_vm")) for p in seoul), [
+        p.citation for p in seoul
+    ]

@@ -6,9 +6,9 @@ import doctest
 
 import pytest
 
-from assistant import hubness, key_terms, metadata, scoring
+from assistant import accounts, hubness, key_terms, metadata, scoring
 
-PURE_MODULES = [scoring, metadata, hubness, key_terms]
+PURE_MODULES = [scoring, metadata, hubness, key_terms, accounts]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES, ids=lambda m: m.__name__)
