@@ -6,9 +6,13 @@ and they differ in what they report and how. Analysts name the account they mean
 government publishes its own account in its own language, so the named government's language
 is the document evidence such a question gives (``scoring.ACCOUNT_WEIGHT``). Measured on the
 archive dev set: 5 of 20 cross-language questions name an account, and in all 5 the same
-meeting's readout in the question's language outscored the named one by 0.03-0.09 before. It is a preference, not a filter: an English version Tokyo also
-publishes still answers, only without the bonus (when the index links it to the Japanese
-original as a parallel version, the two answer as one).
+meeting's readout in the question's language outscored the named one by 0.03-0.09 before.
+
+It is a preference, not a filter: an English version Tokyo also publishes still answers, only
+without the bonus (when the index links it to the Japanese original as a parallel version, the
+two answer as one). And since a government may publish its account in English (Seoul's outcome
+document of the May 2024 talks is), the bonus goes only to documents from the time the question
+asks about, when it names one (``scoring.account_evidence``).
 
 A government counts only when the question names its *account* (a readout, summary,
 announcement, press release; "according to"), not when it names its people or side as part of

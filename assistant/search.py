@@ -31,6 +31,7 @@ from assistant.metadata import (
     question_years,
     without_dates,
 )
+from assistant.setting import FOCUS_WEIGHT, question_focus
 from assistant.store import StoredIndex
 
 DATE_CHECK_DEPTH = 3
@@ -128,8 +129,29 @@ class Retriever:
         # 11-14 ms on one thread and 43 ms on two while the encoder held the other core.
         faiss.omp_set_num_threads(1)
 
-    def encode_query(self, question: str) -> np.ndarray:
-        return self.encoder.encode_queries([question])
+    def encode_query(self, question: str, focus: str | None = None) -> np.ndarray:
+        """The question's vector as one row; with ``focus`` (what it asks, its setting clause
+        taken off: assistant.setting) a second row, its vector (both encoded in one run)."""
+        return self.encoder.encode_queries([question, focus] if focus else [question])
+
+    @staticmethod
+    def query_weights(query: np.ndarray) -> np.ndarray:
+        """How much each row of ``query`` counts: all of a lone question; with a focus row,
+        FOCUS_WEIGHT for it and the rest for the whole question."""
+        if len(query) == 1:
+            return np.ones(1, dtype=np.float32)
+        return np.array([1 - FOCUS_WEIGHT, FOCUS_WEIGHT], dtype=np.float32)
+
+    def mixed(self, query: np.ndarray) -> np.ndarray:
+        """One vector for the question's rows (the weighted sum): what the terms that are
+        linear in the question (language offsets, the background bank) and the index read."""
+        return (self.query_weights(query) @ query).astype(np.float32)
+
+    @staticmethod
+    def wording(question: str) -> str:
+        """What the wording arms read of a question: its dates and the account it names
+        count once, in their own terms (metadata.without_dates, accounts.without_account)."""
+        return without_account(without_dates(question)) or question
 
     def candidates(self, query: np.ndarray, lexical_scores: np.ndarray) -> np.ndarray:
         """Passage ids worth scoring in full: all of a small corpus, else the union of the
@@ -149,17 +171,25 @@ class Retriever:
         """For each candidate passage: its cosine to the question and its best sentence's;
         and the cosine of every candidate sentence (in candidate order). Each cosine is less
         its text's hubness (assistant.hubness), so text close to every question stops
-        winning."""
+        winning. With a focus row (see encode_query) each of the three is the weighted mean of
+        the whole question's and the focus's, so each picks its own best sentence."""
         if candidates is None:
             candidates = np.arange(len(self.stored.passages))
-        vector = query[0]
-        passage = np.asarray(self.stored.passage_vectors[candidates], dtype=np.float32) @ vector
-        passage -= self.passage_hub[candidates]
+        weights = self.query_weights(query)
+        passage_rows = np.asarray(self.stored.passage_vectors[candidates], dtype=np.float32)
         rows, counts = self.sentence_rows(candidates)
-        sentence = np.asarray(self.stored.sentence_vectors[rows], dtype=np.float32) @ vector
-        sentence -= self.sentence_hub[rows]
-        best_sentence = np.full(len(candidates), -1.0, dtype=np.float32)
-        np.maximum.at(best_sentence, np.repeat(np.arange(len(candidates)), counts), sentence)
+        sentence_rows = np.asarray(self.stored.sentence_vectors[rows], dtype=np.float32)
+        owner = np.repeat(np.arange(len(candidates)), counts)
+        passage = np.zeros(len(candidates), dtype=np.float32)
+        best_sentence = np.zeros(len(candidates), dtype=np.float32)
+        sentence = np.zeros(len(rows), dtype=np.float32)
+        for weight, vector in zip(weights, query, strict=True):
+            cosines = sentence_rows @ vector - self.sentence_hub[rows]
+            best = np.full(len(candidates), -1.0, dtype=np.float32)
+            np.maximum.at(best, owner, cosines)
+            passage += weight * (passage_rows @ vector - self.passage_hub[candidates])
+            best_sentence += weight * best
+            sentence += weight * cosines
         return passage, best_sentence, sentence
 
     def sentence_rows(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,14 +227,14 @@ class Retriever:
         allowed = self.allowed(filters or Filters())
         if not self.stored.passages or (allowed is not None and not allowed.size):
             return [], False, None
-        # The question's dates and the account it names count once, in the date and account
-        # terms; the wording arms read the rest.
-        wording = without_account(without_dates(question)) or question
-        query = self.encode_query(wording)
+        wording = self.wording(question)
+        focus = question_focus(question)
+        query = self.encode_query(wording, focus and self.wording(focus))
+        vector = self.mixed(query)
         tokens = self.lexical.query_tokens(wording)
         coverage = self.lexical.coverage(tokens)
         all_lexical = self.lexical.scores(tokens)
-        candidates = self.candidates(query, all_lexical) if allowed is None else allowed
+        candidates = self.candidates(vector[None, :], all_lexical) if allowed is None else allowed
         passage, best_sentence, sentence_scores = self.dense_scores(query, candidates)
         rows, counts = self.sentence_rows(candidates)
         sentence_lexical = scoring.normalised(self.sentence_lexical.scores(tokens)[rows])
@@ -219,7 +249,7 @@ class Retriever:
             best_sentence=best_sentence,
             lexical=scoring.normalised(all_lexical[candidates]),
             language=scoring.language_offsets(
-                query[0], self.language_bank, self.passage_languages[candidates]
+                vector, self.language_bank, self.passage_languages[candidates]
             ),
             date=date,
             account=scoring.account_evidence(
@@ -248,7 +278,7 @@ class Retriever:
                 highlight = p["text"]
             hits.append(Hit(p, float(ranking[position]), highlight))
         confident, _ = is_confident(
-            float(dense.max()), query[0], self.background, coverage, self.corpus_null
+            float(dense.max()), vector, self.background, coverage, self.corpus_null
         )
         acronyms, names = key_terms(question)
         missing = (

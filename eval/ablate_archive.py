@@ -20,7 +20,10 @@ modules for the run. The techniques:
 * wording: the question's dates taken out of what the dense and lexical arms read;
 * hubness: passages close to every question lose their excess (HUB_WEIGHT);
 * slot: the last of the 3 places goes to a close answer in a language not yet shown
-  (LANGUAGE_SLOT_MARGIN).
+  (LANGUAGE_SLOT_MARGIN);
+* account: a question naming one government's account ("Japan's readout") prefers passages in
+  that government's language (ACCOUNT_WEIGHT), and the phrase leaves the wording;
+* setting: a question's opening setting clause is read apart from what it asks (FOCUS_WEIGHT).
 """
 
 from __future__ import annotations
@@ -36,7 +39,17 @@ from assistant import Assistant, build_index, indexer, metadata, scoring, search
 from assistant.evaluate import evaluate, read_questions
 
 ROOT = Path(__file__).resolve().parent.parent
-TECHNIQUES = ("header", "names", "calibration", "date", "wording", "hubness", "slot")
+TECHNIQUES = (
+    "header",
+    "names",
+    "calibration",
+    "date",
+    "wording",
+    "hubness",
+    "slot",
+    "account",
+    "setting",
+)
 
 
 @contextmanager
@@ -76,6 +89,11 @@ def row(name: str, qa: Assistant, rows: list[dict], on: set[str]) -> str:
             stack.enter_context(patched(search, without_dates=lambda question: question))
         if "slot" not in on:
             stack.enter_context(patched(scoring, LANGUAGE_SLOT_MARGIN=-1.0))
+        if "account" not in on:
+            stack.enter_context(patched(scoring, ACCOUNT_WEIGHT=0.0))
+            stack.enter_context(patched(search, without_account=lambda question: question))
+        if "setting" not in on:
+            stack.enter_context(patched(search, question_focus=lambda question: None))
         if "hubness" not in on:
             stack.enter_context(patched(retriever, passage_hub=zeros_p, sentence_hub=zeros_s))
         summary = evaluate(qa, rows)

@@ -112,3 +112,16 @@ def test_the_account_a_question_names_picks_that_governments_readout(archive):
     assert all(Path(p.source).name.startswith(("05_vm", "06_vm")) for p in seoul), [
         p.citation for p in seoul
     ]
+
+
+def test_a_setting_clause_does_not_draw_the_dateline(archive):
+    """The question opens with the meeting (who met whom), which the press release's first
+    paragraph states; what is asked (history) is in the fourth. Read whole, the question put
+    the first paragraph first; read with its focus, the answer comes first."""
+    answer = archive.ask(
+        "李在明大統領との首脳会談で、石破総理は歴史認識について日本政府のどのような立場を述べたか。",
+        k=3,
+    )
+    top = answer.passages[0]
+    assert Path(top.source).name.startswith("16_japan-rok"), top.citation
+    assert "歴史認識" in top.text, top.citation

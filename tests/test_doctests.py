@@ -6,9 +6,9 @@ import doctest
 
 import pytest
 
-from assistant import accounts, hubness, key_terms, metadata, scoring
+from assistant import accounts, hubness, key_terms, metadata, scoring, setting
 
-PURE_MODULES = [scoring, metadata, hubness, key_terms, accounts]
+PURE_MODULES = [scoring, metadata, hubness, key_terms, accounts, setting]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES, ids=lambda m: m.__name__)
