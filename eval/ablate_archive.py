@@ -99,10 +99,11 @@ def row(name: str, qa: Assistant, rows: list[dict], on: set[str]) -> str:
         summary = evaluate(qa, rows)
     cells = [f"{summary['overall']['hit@1']:.2f} / {summary['overall']['hit@3']:.2f}"]
     for kind in ("same-lang", "cross-lang", "disambig"):
-        metrics = summary[f"kind:{kind}"]
-        cells.append(f"{metrics['hit@1']:.2f} / {metrics['hit@3']:.2f}")
+        metrics = summary.get(f"kind:{kind}")
+        cells.append(f"{metrics['hit@1']:.2f} / {metrics['hit@3']:.2f}" if metrics else "-")
     cells += [f"{summary[lang]['hit@1']:.2f}" for lang in ("ja", "en", "ko")]
-    cells.append(f"{summary['kind:ood']['rejected']:.2f}")
+    ood = summary.get("kind:ood")
+    cells.append(f"{ood['rejected']:.2f}" if ood else "-")
     cells.append(f"{summary['overall']['confident']:.2f}")
     return f"| {name} | " + " | ".join(cells) + " |"
 
