@@ -1,8 +1,9 @@
 """How a passage's score is computed: one pure function over arrays, and its evidence terms.
 
 For a question q and candidate passages p (cosines of normalised e5 vectors; q is the
-question with its dates taken out, ``metadata.without_dates``, since the date term below
-compares them exactly)::
+question with its dates and any account it names taken out, since the date and account terms
+below compare them exactly; when it opens with a setting clause, each cosine with q is the
+``setting.FOCUS_WEIGHT`` mix of the whole question's and of what it asks, ``assistant.setting``)::
 
     dense(p)    = max(cos(q, p) - hub(p), max over sentences s of p of cos(q, s) - hub(s))
     language(p) = mean cos(q, b) over a parallel bank B_L, L = language of p,
