@@ -45,12 +45,25 @@ which Middle East situation did they discuss?") and put its answer first (disamb
 
 _DOCUMENT_JA = "(?:声明|宣言|文書|会合|会談|会議|協議|対話|概要|発表|プレスリリース)"
 _DOCUMENT_KO = "(?:성명|선언|문서|회의|회담|협의|대화|개요|발표|보도자료)"
+_ASKING_EN = (
+    "(?:what|who|whom|whose|which|where|when|why|how|did|does|do|is|are|was|were|has|have|"
+    "had|can|could|will|would|should)"
+)
+"""Words an English question proper opens with: the setting ends at the comma before one, so a
+list of names in the setting ("At the meeting of Kamikawa, Blinken and Park in New York, what
+...") is not cut at its first comma."""
+
 _SETTINGS = [
     re.compile(
-        r"^[^、,，]{2,}?(?:で|では|において|における|にて|によると|によれば|際に|際|"
+        r"^.{2,}?(?:で|では|において|における|にて|によると|によれば|際に|際|"
         rf"{_DOCUMENT_JA}は)[、,，]\s*"
     ),
-    re.compile(rf"^[^,，]{{2,}}?(?:에서|에서는|에 따르면|때|{_DOCUMENT_KO}(?:은|는))[,，]\s*"),
+    re.compile(rf"^.{{2,}}?(?:에서|에서는|에 따르면|때|{_DOCUMENT_KO}(?:은|는))[,，]\s*"),
+    re.compile(
+        r"^(?:according to|at|in|on|during|when|after|before|following|for)\b.{2,}?,\s*"
+        rf"(?=(?:(?:to|for|in|on|at|with|by|from|about|of) )?{_ASKING_EN}\b)",
+        re.I,
+    ),
     re.compile(
         r"^(?:according to|at|in|on|during|when|after|before|following|for)\b[^,]{2,}?,\s*",
         re.I,
