@@ -120,6 +120,23 @@ def passage_scores(
     return score
 
 
+def document_best(values: np.ndarray, documents: np.ndarray) -> np.ndarray:
+    """Each value replaced by the largest of its document's (``documents``: one document id
+    per value): evidence that picks a document and not a paragraph within it.
+
+    >>> document_best(np.array([0.2, 0.9, 0.5, 0.1]), np.array([7, 7, 3, 3])).tolist()
+    [0.9, 0.9, 0.5, 0.5]
+    """
+    if len(values) != len(documents):
+        raise ValueError(f"{len(values)} values but {len(documents)} document ids")
+    if not len(values):
+        return values.copy()
+    _, group = np.unique(documents, return_inverse=True)
+    best = np.full(group.max() + 1, -np.inf, dtype=values.dtype)
+    np.maximum.at(best, group, values)
+    return best[group]
+
+
 def dates_contradicted(best_date_evidence: np.ndarray) -> bool:
     """Whether the question asks about a time none of the best passages is from: each of them
     has a known date and every one mismatches (date evidence -1). One undated passage among

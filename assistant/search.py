@@ -123,6 +123,7 @@ class Retriever:
         self.passage_dates = np.array([p.get("date") or "" for p in passages])
         self.passage_files = np.array([p["source"] for p in passages])
         self.passage_file_names = np.array([file_name(s) for s in self.passage_files])
+        self.passage_documents = np.unique(self.passage_files, return_inverse=True)[1]
         import faiss
 
         # One question is one small search: measured at 100k passages, an exact scan took
@@ -172,7 +173,9 @@ class Retriever:
         and the cosine of every candidate sentence (in candidate order). Each cosine is less
         its text's hubness (assistant.hubness), so text close to every question stops
         winning. With a focus row (see encode_query) each of the three is the weighted mean of
-        the whole question's and the focus's, so each picks its own best sentence."""
+        the whole question's and the focus's, so each picks its own best sentence; and the
+        whole question's passage and best-sentence cosines are its document's best, so that
+        the setting picks the document and what is asked the paragraph (assistant.setting)."""
         if candidates is None:
             candidates = np.arange(len(self.stored.passages))
         weights = self.query_weights(query)
@@ -183,11 +186,16 @@ class Retriever:
         passage = np.zeros(len(candidates), dtype=np.float32)
         best_sentence = np.zeros(len(candidates), dtype=np.float32)
         sentence = np.zeros(len(rows), dtype=np.float32)
-        for weight, vector in zip(weights, query, strict=True):
+        documents = self.passage_documents[candidates]
+        for row, (weight, vector) in enumerate(zip(weights, query, strict=True)):
             cosines = sentence_rows @ vector - self.sentence_hub[rows]
             best = np.full(len(candidates), -1.0, dtype=np.float32)
             np.maximum.at(best, owner, cosines)
-            passage += weight * (passage_rows @ vector - self.passage_hub[candidates])
+            closeness = passage_rows @ vector - self.passage_hub[candidates]
+            if row == 0 and len(query) > 1:
+                closeness = scoring.document_best(closeness, documents)
+                best = scoring.document_best(best, documents)
+            passage += weight * closeness
             best_sentence += weight * best
             sentence += weight * cosines
         return passage, best_sentence, sentence

@@ -10,6 +10,7 @@ from assistant.documents import parse_document
 from assistant.key_terms import key_terms, missing_terms, not_found_notice
 from assistant.metadata import (
     date_in_name,
+    dateline_date,
     detect_language,
     document_date,
     document_months,
@@ -72,6 +73,27 @@ def test_text_date_wins_and_file_name_date_is_the_fallback():
     undated = parse_document("Readout\n\nThey met on July 24 by phone.", "docs/x-2023-07.txt")
     assert undated.date == "2023-07"
     assert document_months(undated.text, undated.date) == ["2023-07"]
+
+
+def test_a_dateline_without_a_year_takes_the_one_year_the_text_names():
+    seed_like = "共同声明\n\n外相は、4月3日、ブリュッセルにおいて会談した。2025年のAPECを支持した。"
+    assert dateline_date(seed_like) == "2025-04-03"
+    assert parse_document(seed_like, "corpus/000_2daad77d3c406492.txt").date == "2025-04-03"
+    # the file name's date comes first; two different years, or none, give no guess
+    assert parse_document(seed_like, "docs/x-2024-11.txt").date == "2024-11"
+    assert dateline_date("On May 31 they met, recalling 2023 and looking to 2025.") is None
+    assert dateline_date("On May 31 they met.") is None
+    late = "声明\n\n" + "三か国は協力を確認した。" * 40 + "4月3日に会談した。2025年。"
+    assert dateline_date(late) is None  # a month-day far into the text is not a dateline
+
+
+def test_document_best_lifts_every_paragraph_to_its_documents_best():
+    values = np.array([0.80, 0.86, 0.84, 0.70], dtype=np.float32)
+    documents = np.array([5, 5, 9, 9])
+    np.testing.assert_allclose(scoring.document_best(values, documents), [0.86, 0.86, 0.84, 0.84])
+    assert scoring.document_best(values[:0], documents[:0]).size == 0
+    with pytest.raises(ValueError, match="document ids"):
+        scoring.document_best(values, documents[:2])
 
 
 @pytest.mark.parametrize(
