@@ -418,13 +418,18 @@ def parse_document(text: str, source: str) -> Document:
 
 def annotate(document: Document) -> Document:
     """Fill in the language and date a document does not state otherwise: from its text, and
-    the date from its file name when the text names none with a year."""
-    from assistant.metadata import date_in_name, detect_language, document_date
+    the date from its file name when the text names none with a year, or else from a dateline
+    without a year and the one year the text names (metadata.dateline_date)."""
+    from assistant.metadata import date_in_name, dateline_date, detect_language, document_date
 
     if document.lang is None:
         document.lang = detect_language(document.text)
     if document.date is None:
-        document.date = document_date(document.text) or date_in_name(file_name(document.source))
+        document.date = (
+            document_date(document.text)
+            or date_in_name(file_name(document.source))
+            or dateline_date(document.text)
+        )
     return document
 
 

@@ -143,6 +143,34 @@ def document_date(text: str) -> str | None:
     return chosen.iso if chosen else None
 
 
+DATELINE_CHARS = 400
+"""How far into a text its dateline may be: the opening sentence of a statement or readout."""
+
+
+def dateline_date(text: str) -> str | None:
+    """The date of a text whose dateline gives the month and day but not the year ("4月3日、
+    ブリュッセルにおいて", "On May 31, ..."), placed in the one year the text names: only when
+    every year it names is the same one, so a text looking back to 2023 and forward to 2025
+    gets no date rather than a guessed one. The last fallback (after the text's full dates and
+    the file name, see :func:`assistant.documents.annotate`): an undated statement gets no date
+    evidence, and in an archive where its neighbours have theirs a question naming its month
+    drew them ahead of it.
+
+    >>> dateline_date("日米韓共同声明 三か国の外相は、4月3日、ブリュッセルにおいて会談した。"
+    ...               "閣僚は、韓国が2025年のAPECを成功裏に主催することを支持した。")
+    '2025-04-03'
+    >>> dateline_date("On May 31, the ministers met. They recalled 2023 and looked to 2025.") is None
+    True
+    """
+    text = unicodedata.normalize("NFKC", text)
+    opening = _month_days(text[:DATELINE_CHARS])
+    years = {int(y) for y in _YEAR.findall(text)}
+    if not opening or len(years) != 1:
+        return None
+    (year,), (month, day) = years, opening[0]
+    return f"{year:04d}-{month:02d}-{day:02d}" if _valid(year, month, day) else None
+
+
 _NAME_DATE = re.compile(
     r"(?<![0-9A-Za-z])((?:19|20)\d\d)[-_.]?(0[1-9]|1[0-2])(?:[-_.]?(0[1-9]|[12]\d|3[01]))?(?![0-9A-Za-z])"
 )
