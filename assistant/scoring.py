@@ -106,7 +106,7 @@ def passage_scores(
 ) -> np.ndarray:
     """The score of every candidate (see the module docstring); higher is better.
 
-    >>> e = Evidence(np.array([0.80, 0.80]), np.array([0.85, 0.70]), np.array([1.0, 0.0]),
+    >>> e = Evidence(np.array([0.80, 0.78]), np.array([0.85, 0.70]), np.array([1.0, 0.0]),
     ...              np.array([0.02, -0.02]), np.array([0.0, 1.0]))
     >>> passage_scores(e, coverage=1.0).round(3).tolist()
     [0.88, 0.86]
