@@ -8,7 +8,10 @@ are exactly what a statement's first paragraph (the dateline: who met whom, wher
 so read as one the question draws that paragraph ahead of the one that answers. Read apart, the
 setting still picks the document (it stays in the question's vector, and its date and account
 count in their own terms) while what is asked, given ``FOCUS_WEIGHT`` of the question's vector,
-picks the paragraph.
+picks the paragraph. The whole question's cosines count at their document's best
+(``scoring.document_best`` in ``Retriever.dense_scores``), so within a document what is asked
+alone orders the paragraphs: measured on the 15 probe questions, hit@1 0.67 -> 0.80 (the
+dateline no longer won on the setting's words); the dev, fresh, book and seed sets unchanged.
 
 Only a leading clause that ends as a setting does is split off: a place or occasion ("で、",
 "에서,", "At …,"), a source ("によれば、", "에 따르면,", "According to …,") or a document as

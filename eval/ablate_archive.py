@@ -7,6 +7,8 @@ Usage (from the repo root)::
     .venv/bin/python eval/ablate_archive.py ../shared/eval/archive
     .venv/bin/python eval/ablate_archive.py ../shared/eval/archive \
         eval/archive_fresh_questions.jsonl     # the 21 questions written after tuning
+    .venv/bin/python eval/ablate_archive.py ../shared/eval/archive \
+        eval/archive_blind_questions.jsonl     # the 45 written blind (README)
 
 Builds four indexes of corpus/ + ARCHIVE/docs (with and without the title/date context header,
 with and without dates read from file names) and evaluates ARCHIVE/questions.jsonl with the
@@ -14,7 +16,8 @@ query-time terms switched on and off, by setting the functions and constants of 
 modules for the run. The techniques:
 
 * header: the document's title and date embedded and indexed with each paragraph (build time);
-* names: a document's date from its file name when its text gives none (build time);
+* names: a document's date from its file name, or from a dateline without a year and the one
+  year its text names, when its text gives no full date (build time);
 * calibration: the question's own-language bias, measured on the parallel bank, removed;
 * date: documents about the month the question names score higher (DATE_WEIGHT);
 * wording: the question's dates taken out of what the dense and lexical arms read;
@@ -72,6 +75,7 @@ def build(archive: Path, folder: Path, header: bool, names: bool) -> Assistant:
             stack.enter_context(patched(indexer, context_line=plain))
         if not names:
             stack.enter_context(patched(metadata, date_in_name=lambda name: None))
+            stack.enter_context(patched(metadata, dateline_date=lambda text: None))
         build_index([ROOT / "corpus", archive / "docs"], index_dir=folder)
     return Assistant.load(folder)
 
