@@ -28,16 +28,39 @@ def archive(tmp_path_factory):
 
 
 def test_archive_dev_set_stays_above_its_measured_floor(archive):
-    """Regression floors a little under the figures measured when this was tuned (hit@1 0.83,
-    same-language hit@3 1.0, disambiguation hit@1 0.93, cross-language hit@3 0.85, off-topic
+    """Regression floors a little under the figures measured when this was tuned (hit@1 0.84,
+    same-language hit@3 1.0, disambiguation hit@1 0.93, cross-language hit@3 0.90, off-topic
     rejected 0.7, confident 1.0); the first round scored 0.45 / 0.96 / 0.50 / 0.10 / 0.2."""
     summary = evaluate(archive, read_questions(ARCHIVE / "questions.jsonl"))
     assert summary["overall"]["hit@1"] >= 0.78
     assert summary["kind:same-lang"]["hit@3"] >= 0.95
     assert summary["kind:disambig"]["hit@1"] >= 0.85
-    assert summary["kind:cross-lang"]["hit@3"] >= 0.75
+    assert summary["kind:cross-lang"]["hit@3"] >= 0.8
     assert summary["kind:ood"]["rejected"] >= 0.6
     assert summary["overall"]["confident"] >= 0.9
+
+
+def test_blind_set_stays_above_its_measured_floor(archive):
+    """The 45 questions written without sight of the system (eval/archive_blind_questions.jsonl)
+    scored hit@1/hit@3 0.66/0.88 on the code they were written against and 0.75/0.88 now."""
+    summary = evaluate(archive, read_questions(ROOT / "eval" / "archive_blind_questions.jsonl"))
+    assert summary["overall"]["hit@1"] >= 0.7
+    assert summary["overall"]["hit@3"] >= 0.84
+    assert summary["overall"]["confident"] >= 0.9
+
+
+def test_an_undated_dateline_takes_the_year_the_text_names(archive):
+    """The seed statement says only 4月3日; it names one year, 2025. Dated, it is the answer to
+    a question that names April 2025 (undated, three other meetings' English readouts won)."""
+    answer = archive.ask(
+        "Who represented Japan at the trilateral foreign ministers' meeting held in Brussels in "
+        "April 2025?",
+        k=3,
+    )
+    top = answer.passages[0]
+    assert top.source.endswith("000_2daad77d3c406492.txt"), [p.citation for p in answer.passages]
+    assert top.date == "2025-04-03" and "岩屋" in top.text
+    assert answer.confident
 
 
 def test_passages_carry_language_and_date(archive):
@@ -125,3 +148,13 @@ def test_a_setting_clause_does_not_draw_the_dateline(archive):
     top = answer.passages[0]
     assert Path(top.source).name.startswith("16_japan-rok"), top.citation
     assert "歴史認識" in top.text, top.citation
+
+
+def test_within_the_document_the_setting_picks_what_is_asked_not_the_dateline(archive):
+    """"When Blinken met Hayashi and Park in Bali," names who met where, as the readout's first
+    paragraph does; the whole question counts at its document's best, so what is asked
+    (condemned) orders the paragraphs: the second, with the condemnation, comes first."""
+    answer = archive.ask("When Blinken met Hayashi and Park in Bali, what did they condemn?", k=3)
+    top = answer.passages[0]
+    assert Path(top.source).name.startswith("12_fm-bali"), top.citation
+    assert "condemn" in top.text or "규탄" in top.text, top.citation
