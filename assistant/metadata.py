@@ -159,7 +159,7 @@ def dateline_date(text: str) -> str | None:
     >>> dateline_date("日米韓共同声明 三か国の外相は、4月3日、ブリュッセルにおいて会談した。"
     ...               "閣僚は、韓国が2025年のAPECを成功裏に主催することを支持した。")
     '2025-04-03'
-    >>> dateline_date("On May 31, the ministers met. They recalled 2023 and looked to 2025.") is None
+    >>> dateline_date("On May 31 they met. They recalled 2023 and looked to 2025.") is None
     True
     """
     text = unicodedata.normalize("NFKC", text)

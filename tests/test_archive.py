@@ -151,9 +151,9 @@ def test_a_setting_clause_does_not_draw_the_dateline(archive):
 
 
 def test_within_the_document_the_setting_picks_what_is_asked_not_the_dateline(archive):
-    """"When Blinken met Hayashi and Park in Bali," names who met where, as the readout's first
-    paragraph does; the whole question counts at its document's best, so what is asked
-    (condemned) orders the paragraphs: the second, with the condemnation, comes first."""
+    """The setting "When Blinken met Hayashi and Park in Bali," names who met where, as the
+    readout's first paragraph does; the whole question counts at its document's best, so what
+    is asked (condemned) orders the paragraphs: the second, with the condemnation, first."""
     answer = archive.ask("When Blinken met Hayashi and Park in Bali, what did they condemn?", k=3)
     top = answer.passages[0]
     assert Path(top.source).name.startswith("12_fm-bali"), top.citation

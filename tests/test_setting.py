@@ -73,4 +73,5 @@ def test_the_focus_row_counts_its_weight_in_every_cosine(seed_assistant):
         passage, (1 - FOCUS_WEIGHT) * whole.max() + FOCUS_WEIGHT * asked, rtol=1e-5, atol=1e-6
     )
     assert best_sentence.shape == passage.shape
-    assert np.argsort(-passage, kind="stable").tolist() == np.argsort(-asked, kind="stable").tolist()
+    order = np.argsort(-passage, kind="stable").tolist()
+    assert order == np.argsort(-asked, kind="stable").tolist()
