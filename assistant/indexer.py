@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.confidence import null_margin, parallel_bank_vectors
+from assistant.confidence import null_margins, parallel_bank_vectors
 from assistant.documents import Corpus, Document, FileState, iter_files, read_corpus
 from assistant.encoder import Encoder, ModelInfo
 from assistant.errors import (
@@ -358,7 +358,7 @@ def build_from_documents(
     manifest["hub_level"], passage_hub, sentence_hub = attach_hubness(
         encoder, passages, passage_vectors, sentence_vectors, info.key
     )
-    manifest["null_margin"] = null_margin(
+    manifest["null_margins"] = null_margins(
         encoder,
         passage_vectors,
         sentence_vectors,
@@ -366,6 +366,7 @@ def build_from_documents(
         passage_penalty=HUB_WEIGHT * passage_hub,
         sentence_penalty=HUB_WEIGHT * sentence_hub,
     )
+    manifest["null_margin"] = manifest["null_margins"]["all"]
     if progress:
         progress("indexing", 0, 1)
     stored = StoredIndex(

@@ -26,6 +26,7 @@ from assistant.encoder import Encoder
 from assistant.hubness import HUB_WEIGHT
 from assistant.key_terms import key_terms, latin_vocabulary, missing_terms, not_found_notice
 from assistant.metadata import (
+    detect_language,
     other_dates_notice,
     question_months,
     question_years,
@@ -109,6 +110,7 @@ class Retriever:
         self.background = background_vectors(self.encoder, model_key)
         self.language_bank = parallel_bank_vectors(self.encoder, model_key)
         self.corpus_null = float(stored.manifest.get("null_margin", REFERENCE_NULL_MARGIN))
+        self.corpus_nulls = dict(stored.manifest.get("null_margins") or {})
         documents = stored.documents
         self.latin_only = bool(documents) and all(d.get("lang") == "en" for d in documents)
         self._latin_vocabulary: frozenset[str] | None = None
@@ -286,7 +288,13 @@ class Retriever:
                 highlight = p["text"]
             hits.append(Hit(p, float(ranking[position]), highlight))
         confident, _ = is_confident(
-            float(dense.max()), vector, self.background, coverage, self.corpus_null
+            float(dense.max()),
+            vector,
+            self.background,
+            coverage,
+            self.corpus_null,
+            detect_language(question),
+            self.corpus_nulls,
         )
         acronyms, names = key_terms(question)
         missing = (

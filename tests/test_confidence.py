@@ -51,6 +51,30 @@ def test_threshold_rises_with_the_corpus_null_margin():
     assert confidence.is_confident(best, query, background, 0.0, corpus_null=lowered)[0]
 
 
+def test_the_threshold_follows_the_questions_own_language_when_the_index_knows_it():
+    reference = confidence.REFERENCE_NULL_MARGINS
+    nulls = {"all": -0.01, "en": reference["en"] + 0.05, "ja": reference["ja"] + 0.01}
+    base = confidence.MIN_MARGIN
+    assert abs(confidence.margin_threshold(-0.01, "en", nulls) - (base + 0.05)) < 1e-9
+    assert abs(confidence.margin_threshold(-0.01, "ja", nulls) - (base + 0.01)) < 1e-9
+    # a language the index has no null for, or an index built before per-language nulls
+    overall = base + (-0.01 - confidence.REFERENCE_NULL_MARGIN)
+    assert abs(confidence.margin_threshold(-0.01, "ko", nulls) - overall) < 1e-9
+    assert abs(confidence.margin_threshold(-0.01, "en", None) - overall) < 1e-9
+    # never below MIN_MARGIN
+    low = {"en": reference["en"] - 0.3}
+    assert confidence.margin_threshold(-0.5, "en", low) == base
+
+
+def test_null_margins_are_kept_per_language_of_the_question():
+    encoder = HashingEncoder()
+    everyday = encoder.encode_documents(confidence._background_texts()[::2])
+    empty = np.zeros((0, DIMENSION), dtype=np.float32)
+    nulls = confidence.null_margins(encoder, everyday, empty)
+    assert {"all", "en", "ja", "ko"} <= nulls.keys()
+    assert nulls["all"] == confidence.null_margin(encoder, everyday, empty)
+
+
 def test_lexical_coverage_adds_to_the_margin():
     query = np.eye(2, dtype=np.float32)[0]
     background = np.eye(2, dtype=np.float32)[[0]]
