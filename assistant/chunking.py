@@ -108,19 +108,49 @@ _SENTENCE_RE = re.compile(
 )
 
 
+_ENUMERATOR = re.compile(r"^\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)]$")
+"""A paragraph's number alone ("1.", "(a)", "iv."): not a sentence. Taken for one, "1." was
+close to nothing and so the highlighted "answer" of unrelated questions."""
+
+_ABBREVIATION_END = re.compile(
+    r"(?:^|[\s(])(?:U\.S|U\.K|H\.E|a\.m|p\.m|e\.g|i\.e|Mr|Mrs|Ms|Dr|St|No|Nos|Art|Vol|Jr|Sr"
+    r"|Gen|Gov|Sen|Rep|Prof|Amb|Lt|Col|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$"
+)
+"""A piece ending in an abbreviation's full stop ("the U.S. and Japan", "Mr. Kim", "2:45 p.m.
+(local time)", "H.E. ISHIBA"): the sentence goes on."""
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences of a paragraph with their offsets; whitespace between them is not included.
 
     >>> [s.text for s in split_sentences("閣僚は会談した。停戦を促した。Then they left.")]
     ['閣僚は会談した。', '停戦を促した。', 'Then they left.']
+    >>> [s.text for s in split_sentences("2. The U.S. and Japan met. They agreed.")]
+    ['The U.S. and Japan met.', 'They agreed.']
     """
     sentences: list[Sentence] = []
+    carried: int | None = None  # start of a piece that does not end a sentence
     for match in _SENTENCE_RE.finditer(text):
         start, end = match.span()
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end > start:
-            sentences.append(Sentence(text[start:end], start, end))
+        if end <= start:
+            continue
+        if carried is None and _ENUMERATOR.match(text[start:end]):
+            continue
+        if carried is not None:
+            start, carried = carried, None
+        if _ABBREVIATION_END.search(text[start:end]) and end < len(text.rstrip()):
+            carried = start
+            continue
+        sentences.append(Sentence(text[start:end], start, end))
+    if carried is not None:
+        end = len(text.rstrip())
+        sentences.append(Sentence(text[carried:end], carried, end))
+    if not sentences and text.strip():  # a paragraph that is only a number is still text
+        start = len(text) - len(text.lstrip())
+        end = len(text.rstrip())
+        sentences.append(Sentence(text[start:end], start, end))
     return sentences

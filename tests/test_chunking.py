@@ -107,3 +107,30 @@ def test_decimal_points_and_abbreviations_do_not_end_sentences():
         "約1.5億ドルが窃取された。",
         "The U.S.-Japan alliance grew 2.5 times.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "1. Vice Minister Kim met them. They agreed.",
+            ["Vice Minister Kim met them.", "They agreed."],
+        ),
+        ("3. 三者は、会談した。", ["三者は、会談した。"]),
+        ("a. First point. b. Second.", ["First point.", "Second."]),
+        ("The U.S. and Japan met. Mr. Kim spoke.", ["The U.S. and Japan met.", "Mr. Kim spoke."]),
+        (
+            "It began at 2:45 p.m. (local time), when H.E. ISHIBA arrived. They met.",
+            ["It began at 2:45 p.m. (local time), when H.E. ISHIBA arrived.", "They met."],
+        ),
+        ("They flew to the U.S.", ["They flew to the U.S."]),
+        ("1.", ["1."]),  # a paragraph that is only a number is still text
+    ],
+)
+def test_numbers_and_abbreviations_are_not_sentences_of_their_own(text, expected):
+    """A readout's "1." was a sentence of its own, near to nothing and so the highlighted answer
+    of unrelated questions; "p.m." and "H.E." cut a sentence in two."""
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == expected
+    for sentence in sentences:
+        assert text[sentence.start : sentence.end] == sentence.text
