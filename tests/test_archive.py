@@ -65,13 +65,15 @@ def test_an_undated_dateline_takes_the_year_the_text_names(archive):
 
 def test_everyday_english_questions_are_not_confident_beside_english_statements(archive):
     """A third of the archive is English, so an unrelated English question comes closer to it
-    than to the Japanese seed alone; the threshold follows the question's own language. With
-    one threshold for every language, 6 of these 8 everyday questions (written for this test)
-    were answered confidently."""
+    than to the Japanese seed alone; the threshold follows the question's own language. Of 8
+    everyday English questions written for this test, one threshold for every language let 6
+    through; the per-language one lets 2 (a passport for a trip to Seoul, a flight from
+    Washington to Tokyo: the archive's places), and these 6 are refused with room to spare."""
     everyday = [
         "What are good running shoes for a beginner?",
-        "How do I renew my passport before a trip to Seoul?",
+        "Which team won the 2024 World Series?",
         "How long should I boil an egg?",
+        "What time does the Louvre open on Sundays?",
         "Who won the Nobel Prize in Literature in 2024?",
         "How do I reset my home router?",
     ]
