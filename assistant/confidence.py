@@ -15,7 +15,7 @@ corpus) adds a little for questions written in the corpus's own words.
 
 The margin an *unrelated* question gets grows with the corpus: among more and broader passages
 one is more likely to come close by chance. So each index measures its own null margin at build
-time (``null_margin``: the median margin of the background texts asked as questions, each left
+time (``null_margins``: the median margin of the background texts asked as questions, each left
 out of the bank it is compared with) and the threshold moves up by how far that lies above the
 seed's, on which MIN_MARGIN was tuned. Measured: the seed's null median is -0.034, the archive
 dev set's (seed + 20 statements) -0.002; there the threshold becomes +0.028, which rejected 7 of
@@ -163,20 +163,6 @@ def null_margins(
         if (languages == language).any():
             medians[language] = float(np.median(margins[languages == language]))
     return medians
-
-
-def null_margin(
-    encoder: Encoder,
-    passage_vectors: np.ndarray,
-    sentence_vectors: np.ndarray,
-    cache_key: str | None = None,
-    passage_penalty: np.ndarray | None = None,
-    sentence_penalty: np.ndarray | None = None,
-) -> float:
-    """The null margin over every background text (``null_margins(...)["all"]``)."""
-    return null_margins(
-        encoder, passage_vectors, sentence_vectors, cache_key, passage_penalty, sentence_penalty
-    )["all"]
 
 
 def margin_threshold(
