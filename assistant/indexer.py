@@ -549,12 +549,14 @@ def build_files(
 
 
 def is_stale(manifest: dict[str, Any]) -> bool:
-    """Whether the files an index was built from changed since: added, removed or edited.
+    """Whether the files an index was built from changed since (added, removed or edited), or
+    it was built by an earlier pipeline (store.PIPELINE_VERSION).
 
     Files that were skipped (binary, empty) are recorded too, so they do not make an index
     look stale forever; one of them changing does (it may hold text now).
     """
     from assistant.fetch import is_url
+    from assistant.store import PIPELINE_VERSION
 
     # URLs are fetched again only by an explicit build: they never make an index stale.
     files = [i for i in manifest.get("inputs", []) if not is_url(i)]
@@ -562,6 +564,8 @@ def is_stale(manifest: dict[str, Any]) -> bool:
         current = {str(p.absolute()): p for p in iter_files(files)}
     except Exception:  # inputs gone: nothing to rebuild from, so not stale
         return False
+    if manifest.get("pipeline_version", 1) != PIPELINE_VERSION:
+        return True
     recorded = {r["file"]: r for r in manifest.get("skipped", [])}
     recorded.update(
         {s["file"]: s for s in manifest.get("sources", []) if "file" in s and "url" not in s}

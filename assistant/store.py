@@ -72,6 +72,14 @@ retriever asks for 100 candidates, so efSearch must stay above that."""
 
 REBUILD_HINT = "rebuild it with: assistant build"
 
+PIPELINE_VERSION = 2
+"""What reading, chunking and annotating produce, as a number, raised when a change to them
+makes an index built before answer differently. An index of another pipeline is stale
+(indexer.is_stale): the default index is rebuilt on its next load, and ``assistant build``
+brings any index up to date, reusing every vector whose text is unchanged (measured on the
+archive: 0.6 s for 86 passages). 2: datelines without a year dated, paragraph numbers and
+abbreviations no longer sentences, null margins kept per language."""
+
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -406,6 +414,7 @@ def new_manifest(
 ) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
+        "pipeline_version": PIPELINE_VERSION,
         "model": model,
         "inputs": inputs,
         "sources": sources,

@@ -15,7 +15,7 @@ import pytest
 from assistant import Assistant, IndexMismatchError, build_index
 from assistant.errors import CorpusError, IndexNotFoundError
 from assistant.indexer import build, count_changes, is_stale
-from assistant.store import FORMAT_VERSION, load_index, read_manifest
+from assistant.store import FORMAT_VERSION, PIPELINE_VERSION, load_index, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
@@ -284,6 +284,9 @@ def test_staleness_with_skipped_files(tmp_path, embedding_model):
     manifest = read_manifest(index_dir)
     assert sorted(Path(r["file"]).name for r in manifest["skipped"]) == ["empty.txt", "image.txt"]
     assert not is_stale(manifest), "skipped files must not make the index look stale"
+    # built by an earlier pipeline (or before pipelines were recorded): stale
+    assert is_stale(dict(manifest, pipeline_version=PIPELINE_VERSION - 1))
+    assert is_stale({k: v for k, v in manifest.items() if k != "pipeline_version"})
 
     # Same content written again (new mtime): the checksum says nothing changed.
     (corpus / "space.txt").write_text(SPACE, encoding="utf-8")
