@@ -101,6 +101,7 @@ def test_fetch_keeps_a_snapshot_and_asks_before_fetching_again(server, tmp_path)
 def test_url_sources_never_make_an_index_stale(tmp_path):
     from assistant.documents import read_document
     from assistant.indexer import is_stale, sources_of
+    from assistant.store import PIPELINE_VERSION
 
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -112,6 +113,7 @@ def test_url_sources_never_make_an_index_stale(tmp_path):
     page, page.state = read_document(snapshot, source="http://127.0.0.1:9/ko.html")
     page.url = "http://127.0.0.1:9/ko.html"
     manifest = {
+        "pipeline_version": PIPELINE_VERSION,
         "inputs": [str(folder), "http://127.0.0.1:9/ko.html"],
         "sources": sources_of([local, page]),
         "skipped": [],
