@@ -166,23 +166,22 @@ def null_margins(
 
 
 def margin_threshold(
-    corpus_null: float = REFERENCE_NULL_MARGIN,
-    language: str | None = None,
-    corpus_nulls: Mapping[str, float] | None = None,
+    corpus_nulls: Mapping[str, float] | None = None, language: str | None = None
 ) -> float:
     """The margin a question must reach here: MIN_MARGIN, raised by how far this corpus's null
-    margin lies above the seed's, for the question's language when both are known (indexes
-    built before per-language nulls were kept carry only the overall one).
+    margin (``null_margins``) lies above the seed's, for the question's language when both are
+    known, else overall (``"all"``: indexes built before per-language nulls carry only that).
 
-    >>> round(margin_threshold(-0.0134, "en", {"en": 0.0051, "ja": -0.0120}), 4)
+    >>> round(margin_threshold({"all": -0.0134, "en": 0.0051, "ja": -0.0120}, "en"), 4)
     0.0523
-    >>> round(margin_threshold(-0.0134, "zh", {"en": 0.0051}), 4)
+    >>> round(margin_threshold({"all": -0.0134, "en": 0.0051}, "zh"), 4)
     0.0162
     """
-    if corpus_nulls and language in corpus_nulls and language in REFERENCE_NULL_MARGINS:
-        shift = corpus_nulls[language] - REFERENCE_NULL_MARGINS[language]
+    nulls = corpus_nulls or {}
+    if language in nulls and language in REFERENCE_NULL_MARGINS:
+        shift = nulls[language] - REFERENCE_NULL_MARGINS[language]
     else:
-        shift = corpus_null - REFERENCE_NULL_MARGIN
+        shift = nulls.get("all", REFERENCE_NULL_MARGIN) - REFERENCE_NULL_MARGIN
     return MIN_MARGIN + max(0.0, shift)
 
 
@@ -191,13 +190,12 @@ def is_confident(
     query: np.ndarray,
     background: np.ndarray,
     coverage: float,
-    corpus_null: float = REFERENCE_NULL_MARGIN,
-    language: str | None = None,
     corpus_nulls: Mapping[str, float] | None = None,
+    language: str | None = None,
 ) -> tuple[bool, float]:
     """Apply the rule in the module docstring; returns (confident, margin)."""
     if background.size == 0:
         return best_score >= 0.8, best_score - 0.8
     scores = np.sort(background @ query)[::-1][:BACKGROUND_TOP]
     margin = float(best_score - scores.mean() + LEXICAL_BONUS * coverage)
-    return margin >= margin_threshold(corpus_null, language, corpus_nulls), margin
+    return margin >= margin_threshold(corpus_nulls, language), margin

@@ -366,7 +366,6 @@ def build_from_documents(
         passage_penalty=HUB_WEIGHT * passage_hub,
         sentence_penalty=HUB_WEIGHT * sentence_hub,
     )
-    manifest["null_margin"] = manifest["null_margins"]["all"]
     if progress:
         progress("indexing", 0, 1)
     stored = StoredIndex(

@@ -109,8 +109,10 @@ class Retriever:
         self.sentence_lexical = stored.sentence_lexical
         self.background = background_vectors(self.encoder, model_key)
         self.language_bank = parallel_bank_vectors(self.encoder, model_key)
-        self.corpus_null = float(stored.manifest.get("null_margin", REFERENCE_NULL_MARGIN))
-        self.corpus_nulls = dict(stored.manifest.get("null_margins") or {})
+        # What unrelated questions score here, overall and per language (older indexes: overall)
+        self.corpus_nulls = stored.manifest.get("null_margins") or {
+            "all": float(stored.manifest.get("null_margin", REFERENCE_NULL_MARGIN))
+        }
         documents = stored.documents
         self.latin_only = bool(documents) and all(d.get("lang") == "en" for d in documents)
         self._latin_vocabulary: frozenset[str] | None = None
@@ -292,9 +294,8 @@ class Retriever:
             vector,
             self.background,
             coverage,
-            self.corpus_null,
-            detect_language(question),
             self.corpus_nulls,
+            detect_language(question),
         )
         acronyms, names = key_terms(question)
         missing = (

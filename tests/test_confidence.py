@@ -46,24 +46,24 @@ def test_threshold_rises_with_the_corpus_null_margin():
     confident, margin = confidence.is_confident(best, query, background, coverage=0.0)
     assert confident and abs(margin - 0.05) < 1e-6
     raised = confidence.REFERENCE_NULL_MARGIN + 0.06  # threshold now MIN_MARGIN + 0.06 > 0.05
-    assert not confidence.is_confident(best, query, background, 0.0, corpus_null=raised)[0]
+    assert not confidence.is_confident(best, query, background, 0.0, {"all": raised})[0]
     lowered = confidence.REFERENCE_NULL_MARGIN - 0.5  # never below MIN_MARGIN
-    assert confidence.is_confident(best, query, background, 0.0, corpus_null=lowered)[0]
+    assert confidence.is_confident(best, query, background, 0.0, {"all": lowered})[0]
 
 
 def test_the_threshold_follows_the_questions_own_language_when_the_index_knows_it():
     reference = confidence.REFERENCE_NULL_MARGINS
     nulls = {"all": -0.01, "en": reference["en"] + 0.05, "ja": reference["ja"] + 0.01}
     base = confidence.MIN_MARGIN
-    assert abs(confidence.margin_threshold(-0.01, "en", nulls) - (base + 0.05)) < 1e-9
-    assert abs(confidence.margin_threshold(-0.01, "ja", nulls) - (base + 0.01)) < 1e-9
+    assert abs(confidence.margin_threshold(nulls, "en") - (base + 0.05)) < 1e-9
+    assert abs(confidence.margin_threshold(nulls, "ja") - (base + 0.01)) < 1e-9
     # a language the index has no null for, or an index built before per-language nulls
     overall = base + (-0.01 - confidence.REFERENCE_NULL_MARGIN)
-    assert abs(confidence.margin_threshold(-0.01, "ko", nulls) - overall) < 1e-9
-    assert abs(confidence.margin_threshold(-0.01, "en", None) - overall) < 1e-9
+    assert abs(confidence.margin_threshold(nulls, "ko") - overall) < 1e-9
+    assert abs(confidence.margin_threshold({"all": -0.01}, "en") - overall) < 1e-9
     # never below MIN_MARGIN
-    low = {"en": reference["en"] - 0.3}
-    assert confidence.margin_threshold(-0.5, "en", low) == base
+    low = {"all": -0.5, "en": reference["en"] - 0.3}
+    assert confidence.margin_threshold(low, "en") == base
 
 
 def test_null_margins_are_kept_per_language_of_the_question():
