@@ -32,6 +32,7 @@ from assistant.metadata import (
     question_years,
     without_dates,
 )
+from assistant.name_sounds import NameSounds
 from assistant.setting import FOCUS_WEIGHT, question_focus
 from assistant.store import StoredIndex
 
@@ -116,6 +117,7 @@ class Retriever:
         documents = stored.documents
         self.latin_only = bool(documents) and all(d.get("lang") == "en" for d in documents)
         self._latin_vocabulary: frozenset[str] | None = None
+        self._name_sounds: NameSounds | None = None
         # How far each passage and sentence lies above ordinary text's closeness to unrelated
         # questions (assistant.hubness); indexes built before it carry none.
         self.passage_hub = HUB_WEIGHT * np.array([p.get("hub", 0.0) for p in passages], np.float32)
@@ -221,6 +223,16 @@ class Retriever:
             )
         return self._latin_vocabulary
 
+    @property
+    def name_sounds(self) -> NameSounds:
+        """Sound keys of every document's katakana and Hangul (assistant.name_sounds), built on
+        first need: only a question naming something the Latin text lacks needs them."""
+        if self._name_sounds is None:
+            self._name_sounds = NameSounds.of(
+                f"{d['title']}\n{d['text']}" for d in self.stored.documents
+            )
+        return self._name_sounds
+
     def allowed(self, filters: Filters) -> np.ndarray | None:
         """Ids of the passages ``filters`` admit (None: all of them); array comparisons, so a
         filter costs about a millisecond even at 100k passages."""
@@ -299,8 +311,13 @@ class Retriever:
         )
         acronyms, names = key_terms(question)
         missing = (
-            missing_terms(question, self.latin_vocabulary, self.latin_only)
-            if acronyms or (names and self.latin_only)
+            missing_terms(
+                question,
+                self.latin_vocabulary,
+                self.latin_only,
+                None if self.latin_only else self.name_sounds,
+            )
+            if acronyms or names
             else []
         )
         if missing:

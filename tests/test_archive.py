@@ -121,6 +121,20 @@ def test_a_question_about_something_never_mentioned_says_so(archive):
     assert answer.notice == "The documents do not mention G20."
 
 
+def test_a_name_spelled_in_no_script_of_the_archive_says_so(archive):
+    """Names are looked up by sound in the katakana and Hangul (assistant.name_sounds): those
+    the English text lacks but the Japanese or Korean spells are found, others are reported."""
+    quad = archive.ask("What did the Quad leaders agree at their summit in Wilmington, Delaware?")
+    assert not quad.confident and quad.notice == "The documents do not mention Wilmington."
+    lumpur = archive.ask("What did the trilateral foreign ministers agree in Kuala Lumpur?")
+    assert lumpur.notice == "The documents do not mention Kuala Lumpur."
+    # Kamikawa, San Francisco, Israel and Hamas are only in the Japanese and Korean texts
+    spelled = archive.ask(
+        "What did Kamikawa, Blinken and Park Jin say in San Francisco about Israel and Hamas?"
+    )
+    assert spelled.confident and spelled.notice is None
+
+
 def test_bad_filters_are_one_line_listing_the_allowed_values(archive):
     from assistant import InputError
 

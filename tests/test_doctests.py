@@ -6,9 +6,9 @@ import doctest
 
 import pytest
 
-from assistant import accounts, hubness, key_terms, metadata, scoring, setting
+from assistant import accounts, hubness, key_terms, metadata, name_sounds, scoring, setting
 
-PURE_MODULES = [scoring, metadata, hubness, key_terms, accounts, setting]
+PURE_MODULES = [scoring, metadata, hubness, key_terms, name_sounds, accounts, setting]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES, ids=lambda m: m.__name__)

@@ -197,7 +197,8 @@ def test_key_terms_and_missing_ones():
     assert acronyms == ["G7", "NATO"] and names == ["Wilmington", "Delaware"]
     corpus = "The G7 ministers met. NATO was mentioned."
     assert missing_terms("What did the G20 decide?", corpus, latin_only=False) == ["G20"]
-    # names are checked only where every document is in Latin script
+    # names are checked by spelling only where every document is in Latin script (elsewhere by
+    # sound, when the sounds are given: tests/test_name_sounds.py)
     assert missing_terms("Did they meet in Wilmington?", corpus, latin_only=False) == []
     assert missing_terms("Did they meet in Wilmington?", corpus, latin_only=True) == ["Wilmington"]
     # country codes are written in other scripts in Japanese and Korean documents
