@@ -37,8 +37,9 @@ from assistant.setting import FOCUS_WEIGHT, question_focus
 from assistant.store import StoredIndex
 
 DATE_CHECK_DEPTH = 3
-"""How many of the best passages must all be dated otherwise than the question asks before the
-answer is not confident (see scoring.dates_contradicted)."""
+"""How many of the best passages are checked for one from the time the question asks: when none
+is and one is known to be from another, the answer is not confident (scoring.dates_contradicted).
+"""
 
 CANDIDATES = 100
 """Passages the dense index proposes when the corpus is larger than this; the lexical arm adds

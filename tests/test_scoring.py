@@ -233,9 +233,9 @@ def test_the_last_place_goes_to_a_close_answer_in_another_language():
     assert scoring.top_positions(scores[:3], [ko, ko, ko], 3) == [0, 1, 2]
 
 
-def test_dates_contradicted_only_when_every_best_passage_is_dated_otherwise():
+def test_dates_contradicted_when_no_best_passage_is_from_the_time_asked():
     assert scoring.dates_contradicted(np.array([-1.0, -1.0, -1.0]))
-    assert not scoring.dates_contradicted(np.array([-1.0, 1.0, -1.0]))
-    assert not scoring.dates_contradicted(np.array([-1.0, 0.0, -1.0]))  # one undated
-    assert not scoring.dates_contradicted(np.array([0.0, 0.0, 0.0]))  # no date asked
+    assert not scoring.dates_contradicted(np.array([-1.0, 1.0, -1.0]))  # one supports it
+    assert scoring.dates_contradicted(np.array([-1.0, 0.0, 0.0]))  # undated ones support nothing
+    assert not scoring.dates_contradicted(np.array([0.0, 0.0, 0.0]))  # no date asked, or none known
     assert not scoring.dates_contradicted(np.array([]))
