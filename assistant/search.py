@@ -8,6 +8,7 @@ This module gathers its evidence (cosines, BM25, language offsets, dates) for th
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,13 @@ from assistant.confidence import (
 from assistant.documents import file_name
 from assistant.encoder import Encoder
 from assistant.hubness import HUB_WEIGHT
-from assistant.key_terms import key_terms, latin_vocabulary, missing_terms, not_found_notice
+from assistant.key_terms import (
+    key_terms,
+    latin_vocabulary,
+    missing_terms,
+    name_runs,
+    not_found_notice,
+)
 from assistant.metadata import (
     detect_language,
     other_dates_notice,
@@ -32,7 +39,7 @@ from assistant.metadata import (
     question_years,
     without_dates,
 )
-from assistant.name_sounds import NameSounds
+from assistant.name_sounds import NameSounds, SpokenNameIndex, spoken_words
 from assistant.setting import FOCUS_WEIGHT, question_focus
 from assistant.store import StoredIndex
 
@@ -119,6 +126,7 @@ class Retriever:
         self.latin_only = bool(documents) and all(d.get("lang") == "en" for d in documents)
         self._latin_vocabulary: frozenset[str] | None = None
         self._name_sounds: NameSounds | None = None
+        self._spoken_index: SpokenNameIndex | None = None
         # How far each passage and sentence lies above ordinary text's closeness to unrelated
         # questions (assistant.hubness); indexes built before it carry none.
         self.passage_hub = HUB_WEIGHT * np.array([p.get("hub", 0.0) for p in passages], np.float32)
@@ -225,6 +233,28 @@ class Retriever:
         return self._latin_vocabulary
 
     @property
+    def spoken_index(self) -> SpokenNameIndex:
+        """Which documents spell which names, by sound and script (assistant.name_sounds),
+        built on first need: 1.2 s at 100k passages."""
+        if self._spoken_index is None:
+            texts: list[list[str]] = [[] for _ in range(int(self.passage_documents.max()) + 1)]
+            for p, d in zip(self.stored.passages, self.passage_documents, strict=True):
+                texts[d].append(p["text"])
+            self._spoken_index = SpokenNameIndex(["\n".join(t) for t in texts])
+        return self._spoken_index
+
+    def name_evidence(self, question: str, candidates: np.ndarray) -> np.ndarray | None:
+        """1 for each candidate whose document spells one of the question's names in another
+        script (scoring.NAME_WEIGHT), else 0; None when the question names nothing so."""
+        wanted = spoken_words(question, name_runs(question))
+        if not scoring.NAME_WEIGHT or not any(wanted.values()) or not self.stored.passages:
+            return None
+        named = self.spoken_index.naming(wanted, scoring.NAME_SHARE)
+        if not named:
+            return None
+        return np.isin(self.passage_documents[candidates], list(named)).astype(np.float32)
+
+    @property
     def name_sounds(self) -> NameSounds:
         """Sound keys of every document's katakana and Hangul (assistant.name_sounds), built on
         first need: only a question naming something the Latin text lacks needs them."""
@@ -281,6 +311,9 @@ class Retriever:
                 account_language(question), self.passage_languages[candidates], date
             ),
         )
+        names = self.name_evidence(question, candidates)
+        if names is not None:
+            evidence = dataclasses.replace(evidence, names=names)
         dense = scoring.dense_scores(evidence)
         if mode == "dense":
             weight, ranking = 0.0, dense

@@ -26,7 +26,10 @@ modules for the run. The techniques:
   (LANGUAGE_SLOT_MARGIN);
 * account: a question naming one government's account ("Japan's readout") prefers passages in
   that government's language (ACCOUNT_WEIGHT), and the phrase leaves the wording;
-* setting: a question's opening setting clause is read apart from what it asks (FOCUS_WEIGHT).
+* setting: a question's opening setting clause is read apart from what it asks (FOCUS_WEIGHT);
+* sounds: names looked up by sound across scripts (assistant.name_sounds): a Latin name no
+  script of the documents spells is reported missing, and a document that spells a name of the
+  question in another script scores higher (NAME_WEIGHT).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import Assistant, build_index, indexer, metadata, scoring, search
+from assistant import Assistant, build_index, indexer, metadata, name_sounds, scoring, search
 from assistant.evaluate import evaluate, read_questions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +55,7 @@ TECHNIQUES = (
     "slot",
     "account",
     "setting",
+    "sounds",
 )
 
 
@@ -98,6 +102,9 @@ def row(name: str, qa: Assistant, rows: list[dict], on: set[str]) -> str:
             stack.enter_context(patched(search, without_account=lambda question: question))
         if "setting" not in on:
             stack.enter_context(patched(search, question_focus=lambda question: None))
+        if "sounds" not in on:
+            stack.enter_context(patched(scoring, NAME_WEIGHT=0.0))
+            stack.enter_context(patched(name_sounds.NameSounds, mentions=lambda self, name: True))
         if "hubness" not in on:
             stack.enter_context(patched(retriever, passage_hub=zeros_p, sentence_hub=zeros_s))
         summary = evaluate(qa, rows)

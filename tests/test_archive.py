@@ -135,6 +135,18 @@ def test_a_name_spelled_in_no_script_of_the_archive_says_so(archive):
     assert spelled.confident and spelled.notice is None
 
 
+def test_a_korean_question_naming_brussels_finds_the_japanese_statement(archive):
+    """Only the Japanese seed is about the Brussels meeting; it spells ブリュッセル, the question
+    브뤼셀 (scoring.NAME_WEIGHT). Without the name term the three best were Korean and English
+    paragraphs of other meetings."""
+    answer = archive.ask(
+        "브뤼셀 외교장관회의 공동성명에서 세 장관은 북한의 가상자산 탈취에 대해 무엇을 말했나?", k=3
+    )
+    top = answer.passages[0]
+    assert top.source.endswith("000_2daad77d3c406492.txt"), [p.citation for p in answer.passages]
+    assert "暗号資産" in top.text
+
+
 def test_bad_filters_are_one_line_listing_the_allowed_values(archive):
     from assistant import InputError
 

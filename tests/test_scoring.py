@@ -190,6 +190,25 @@ def test_lexical_weight_follows_coverage_squared():
 def test_evidence_arrays_must_agree_in_length():
     with pytest.raises(ValueError, match="differ in length"):
         scoring.Evidence(np.zeros(2), np.zeros(2), np.zeros(3), np.zeros(2), np.zeros(2))
+    with pytest.raises(ValueError, match="differ in length"):
+        scoring.Evidence(*[np.zeros(2)] * 5, names=np.zeros(3))
+
+
+def test_a_document_spelling_the_questions_name_rises_by_the_name_weight():
+    """A Korean question naming 브뤼셀 against a Korean paragraph of another meeting (closer,
+    being Korean) and the Japanese statement that spells ブリュッセル."""
+    evidence = scoring.Evidence(
+        passage=np.array([0.84, 0.80]),
+        best_sentence=np.zeros(2),
+        lexical=np.zeros(2),
+        language=np.zeros(2),
+        date=np.zeros(2),
+        names=np.array([0.0, 1.0]),
+    )
+    scores = scoring.passage_scores(evidence, coverage=0.0)
+    assert scores[1] - scores[0] == pytest.approx(scoring.NAME_WEIGHT - 0.04)
+    assert np.argmax(scores) == 1
+    assert np.argmax(scoring.passage_scores(evidence, coverage=0.0, name_weight=0.0)) == 0
 
 
 def test_key_terms_and_missing_ones():
