@@ -407,4 +407,5 @@ def run_stdio(index_dir: str | None) -> None:
         assistant = (
             Assistant.load(index_dir) if index_dir else Assistant.load(progress=print_progress)
         )
+    assistant.prepare_in_background()
     create_server(assistant).run("stdio")

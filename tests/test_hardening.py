@@ -91,6 +91,32 @@ def test_a_deleted_and_rebuilt_index_never_reuses_a_generation_name(tmp_path, em
     assert qa.reload() is True  # the server notices the new build despite the same number
 
 
+def test_a_server_prepares_each_index_it_serves_in_the_background(tmp_path, embedding_model):
+    """The lookups a first question naming a person would wait for are built in a background
+    thread, for the index loaded and again for one swapped in."""
+    import time
+
+    from assistant import indexer
+
+    encoder, info = embedding_model
+    index = tmp_path / "index"
+    indexer.build([SEED], index, encoder, info)
+    qa = _assistant(index, embedding_model)
+    first = qa.retriever
+    assert first._name_sounds is None  # lazy until asked for
+    qa.prepare_in_background().join(timeout=60)
+    assert first._latin_vocabulary is not None and first._spoken_index is not None
+    assert first.name_sounds.mentions("Rubio")  # マルコ・ルビオ in the seed
+    other = tmp_path / "other.txt"
+    other.write_text("브뤼셀에서 열린 회의.\n", encoding="utf-8")
+    indexer.build([SEED, other], index, encoder, info)
+    assert qa.reload() is True and qa.retriever is not first
+    deadline = time.monotonic() + 60
+    while qa.retriever._spoken_index is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert qa.retriever._spoken_index is not None and qa.retriever.name_sounds.has_hangul
+
+
 @pytest.mark.slow
 def test_a_mapped_file_rewritten_in_place_is_refused_once_then_recovered(
     seed_index, tmp_path, embedding_model, caplog

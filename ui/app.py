@@ -524,6 +524,7 @@ def serve(
     """Load the index and serve the chat until interrupted (what ``assistant serve`` runs);
     with ``mcp``, the MCP tools too, at ``/mcp`` on the same server."""
     assistant = Assistant.load(index_dir) if index_dir else Assistant.load(progress=print_progress)
+    assistant.prepare_in_background()
     uploads = UploadWorker(assistant)
     uploads.recover(index_pending=allow_upload)  # partial files removed; pending ones indexed
     demo = create_app(assistant, allow_upload, full_paths, uploads if allow_upload else None)
