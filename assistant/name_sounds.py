@@ -1,4 +1,7 @@
-"""Whether a name written in Latin letters is in documents that write it in another script.
+"""Names across scripts: whether a Latin name is in documents that spell it in katakana or
+Hangul (``NameSounds``: the key-term check of assistant.key_terms), and which documents spell a
+question's name in another script than the question's (``SpokenNameIndex``: evidence for
+assistant.scoring, NAME_WEIGHT).
 
 A mixed-language archive writes "Wilmington" as ウィルミントン or 윌밍턴, if at all, so the Latin
 text alone cannot tell whether the documents mention it. Katakana and Hangul spell names by
@@ -16,6 +19,10 @@ the documents answer; one wrongly taken as present only loses a refusal):
   Iwaya, 習近平 for Xi Jinping). A name that reads as romanised Japanese or as pinyin is not
   checked in documents that contain Han characters; nor a Korean-looking one (Pyongyang, 平壌)
   where no Korean text would spell it in Hangul.
+
+The evidence side counts a Korean question word only when it looks foreign (``spelled_foreign``)
+and a name only when few documents spell it (scoring.NAME_SHARE): common words matched names by
+chance, and loanwords (グローバル, 글로벌) are in every statement.
 
 Measured on the archive dev, fresh, probe and blind sets: every name of an answerable question
 that the Latin text lacks (Brussels, San Francisco, Virginia, Israel, Hamas, Kamikawa, Rubio,
