@@ -30,22 +30,31 @@ def archive(tmp_path_factory):
 def test_archive_dev_set_stays_above_its_measured_floor(archive):
     """Regression floors a little under the figures measured when this was tuned (hit@1 0.84,
     same-language hit@3 1.0, disambiguation hit@1 0.93, cross-language hit@3 0.90, off-topic
-    rejected 0.7, confident 1.0); the first round scored 0.45 / 0.96 / 0.50 / 0.10 / 0.2."""
+    rejected 0.8, confident 1.0); the first round scored 0.45 / 0.96 / 0.50 / 0.10 / 0.2."""
     summary = evaluate(archive, read_questions(ARCHIVE / "questions.jsonl"))
     assert summary["overall"]["hit@1"] >= 0.78
     assert summary["kind:same-lang"]["hit@3"] >= 0.95
     assert summary["kind:disambig"]["hit@1"] >= 0.85
     assert summary["kind:cross-lang"]["hit@3"] >= 0.8
-    assert summary["kind:ood"]["rejected"] >= 0.6
+    assert summary["kind:ood"]["rejected"] >= 0.7
     assert summary["overall"]["confident"] >= 0.9
 
 
-def test_blind_set_stays_above_its_measured_floor(archive):
-    """The 45 questions written without sight of the system (eval/archive_blind_questions.jsonl)
-    scored hit@1/hit@3 0.66/0.88 on the code they were written against and 0.75/0.88 now."""
-    summary = evaluate(archive, read_questions(ROOT / "eval" / "archive_blind_questions.jsonl"))
-    assert summary["overall"]["hit@1"] >= 0.7
-    assert summary["overall"]["hit@3"] >= 0.84
+@pytest.mark.parametrize(
+    ("name", "hit1", "hit3", "rejected"),
+    [
+        ("archive_blind_questions.jsonl", 0.72, 0.9, 0.69),
+        ("archive_blind2_questions.jsonl", 0.75, 0.9, 0.5),
+    ],
+)
+def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, rejected):
+    """Questions written without sight of the system. The first 45 scored hit@1/hit@3 0.66/0.88
+    (off-topic rejected 0.46) on the code they were written against and 0.78/0.94 (0.77) now,
+    after tuning on them; the next 45 0.81/0.97 (0.62), on the code they were written after."""
+    summary = evaluate(archive, read_questions(ROOT / "eval" / name))
+    assert summary["overall"]["hit@1"] >= hit1
+    assert summary["overall"]["hit@3"] >= hit3
+    assert summary["kind:ood"]["rejected"] >= rejected
     assert summary["overall"]["confident"] >= 0.9
 
 
