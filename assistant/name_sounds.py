@@ -52,6 +52,12 @@ MIN_KEY = 4
 against ミュンヘン ``MN``) match some katakana or Hangul word of any corpus by chance, or miss
 an exonym; a name of several words (Kuala Lumpur ``KRMP``) is checked as one key."""
 
+HANGUL_INSIDE_FROM = 5
+"""From this many classes a key may also lie inside a Hangul word, not only begin it. Measured
+on the archive: "Francisco" alone (``PRNSK``, inside 샌프란시스코) was the one name of 80 tried
+that a prefix look-up missed; inside look-ups from 5 classes found no absent name by chance.
+Shorter keys lie inside some Korean word by chance."""
+
 _CLASSES = {
     **dict.fromkeys("pbfv", "P"),
     **dict.fromkeys("td", "T"),
@@ -137,9 +143,10 @@ class NameSounds:
     holds Francisco)."""
     hangul: str
     """Keys of Hangul words, each after a newline, looked up as prefixes: a Korean word
-    carries its particle after the name (브뤼셀에서). A name of several words is also found
-    when each word begins one, as Korean spaces a full name (마르코 루비오); keys of adjacent
-    word pairs would have been exact, but cost seconds per 100k Korean passages."""
+    carries its particle after the name (브뤼셀에서); long keys also inside a word. A name of
+    several words is also found when each word begins one, as Korean spaces a full name
+    (마르코 루비오); keys of adjacent word pairs would have been exact, but cost seconds per
+    100k Korean passages."""
     has_han: bool
 
     @classmethod
@@ -178,10 +185,15 @@ class NameSounds:
             return True
         if self.has_han and may_be_han(name, korean_too=not self.has_hangul):
             return True
-        if any(key in self.katakana or f"\n{key}" in self.hangul for key in keys):
+        if any(key in self.katakana or self._in_hangul(key) for key in keys):
             return True
         words = name.split()
         return len(words) > 1 and all(self._begins_hangul_word(word) for word in words)
+
+    def _in_hangul(self, key: str) -> bool:
+        """A key begins a Hangul word, or, from ``HANGUL_INSIDE_FROM`` classes, lies inside one
+        (샌프란시스코 holds Francisco)."""
+        return f"\n{key}" in self.hangul or (len(key) >= HANGUL_INSIDE_FROM and key in self.hangul)
 
     def _begins_hangul_word(self, word: str) -> bool:
         keys = _spellings(word) - {""}

@@ -44,6 +44,12 @@ def test_names_found_in_katakana_and_hangul():
         assert sounds.mentions(name), name
 
 
+def test_a_long_name_is_found_inside_a_korean_compound():
+    sounds = NameSounds.of(["장관들은 샌프란시스코에서 만났다."])
+    assert sounds.mentions("Francisco") and sounds.mentions("San Francisco")
+    assert not sounds.mentions("Wilmington")
+
+
 def test_names_not_found_are_reported():
     sounds = NameSounds.of([JAPANESE, KOREAN])
     for name in ["Wilmington", "Kuala Lumpur", "Wimbledon", "Zelensky"]:
