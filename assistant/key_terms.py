@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from assistant.name_sounds import NameSounds
+from assistant.name_sounds import NameSounds, first_part
 
 _ACRONYM = re.compile(
     r"(?<![A-Za-z0-9-])([A-Z][A-Z0-9&]{1,9}|[A-Z][a-z]?[0-9]{1,3})(?![A-Za-z0-9-])"
@@ -164,8 +164,8 @@ def _in_vocabulary(name: str, vocabulary: frozenset[str] | set[str]) -> bool:
 
 
 def _base(name: str) -> str:
-    """A name's first part, lower-cased: "ukraine" of "Ukraine-related", "tokyo" of "Tokyo's"."""
-    return re.split(r"[-'’]", name)[0].lower()
+    """A name's first part, lower-cased: "ukraine" of "Ukraine-related"."""
+    return first_part(name).lower()
 
 
 def not_found_notice(terms: list[str]) -> str:

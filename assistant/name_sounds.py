@@ -117,6 +117,12 @@ def sound_key(word: str, silent_r: bool = False) -> str:
     return "".join(key)
 
 
+def first_part(word: str) -> str:
+    """A word's part before a hyphen or apostrophe: "Ukraine" of "Ukraine-related", "Tokyo" of
+    "Tokyo's" (what a name is looked up by)."""
+    return re.split(r"[-'’]", word)[0]
+
+
 def may_be_han(name: str, korean_too: bool = False) -> bool:
     """Whether every word of ``name`` reads as romanised Japanese or pinyin (or, with
     ``korean_too``, Korean), so that documents may write it in Han characters."""
@@ -179,7 +185,7 @@ class NameSounds:
         katakana, Hangul or, for a Japanese-, Chinese- or Korean-looking name, Han characters;
         True when it cannot tell."""
         name = unicodedata.normalize("NFKC", name)
-        name = " ".join(re.split(r"[-'’]", word)[0] for word in name.split())
+        name = " ".join(first_part(word) for word in name.split())
         keys = _spellings(name)
         if min(map(len, keys)) < MIN_KEY:
             return True

@@ -223,13 +223,14 @@ class Retriever:
         return rows, counts
 
     def prepare(self) -> None:
-        """Build now what questions would build on first need: the Latin vocabulary and the
-        name sounds (at 100k passages 3.7 s, 0.8 s and 1.2 s; at the archive's 86, 10 ms)."""
+        """Build now what questions would build on first need: the Latin vocabulary, the name
+        sounds and the spoken-name index (at 100k passages 3.7 s, 0.8 s and 1.2 s; at the
+        archive's 86, 10 ms)."""
         _ = self.latin_vocabulary, self.name_sounds, self.spoken_index
 
     @property
     def latin_vocabulary(self) -> frozenset[str]:
-        """Latin-script tokens of every document (built on first need: ~1 s at 100k passages,
+        """Latin-script tokens of every document (built on first need: 3.7 s at 100k passages,
         and only questions with Latin key terms need it)."""
         if self._latin_vocabulary is None:
             self._latin_vocabulary = latin_vocabulary(
