@@ -29,7 +29,9 @@ modules for the run. The techniques:
 * setting: a question's opening setting clause is read apart from what it asks (FOCUS_WEIGHT);
 * sounds: names looked up by sound across scripts (assistant.name_sounds): a Latin name no
   script of the documents spells is reported missing, and a document that spells a name of the
-  question in another script scores higher (NAME_WEIGHT).
+  question in another script scores higher (NAME_WEIGHT);
+* reading: Japanese and Korean words of one Chinese-character origin matched by their Korean
+  reading across the two languages (assistant.sino_korean, READING_WEIGHT).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ TECHNIQUES = (
     "account",
     "setting",
     "sounds",
+    "reading",
 )
 
 
@@ -105,6 +108,8 @@ def row(name: str, qa: Assistant, rows: list[dict], on: set[str]) -> str:
         if "sounds" not in on:
             stack.enter_context(patched(scoring, NAME_WEIGHT=0.0))
             stack.enter_context(patched(name_sounds.NameSounds, mentions=lambda self, name: True))
+        if "reading" not in on:
+            stack.enter_context(patched(scoring, READING_WEIGHT=0.0))
         if "hubness" not in on:
             stack.enter_context(patched(retriever, passage_hub=zeros_p, sentence_hub=zeros_s))
         summary = evaluate(qa, rows)

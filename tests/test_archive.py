@@ -156,6 +156,23 @@ def test_a_korean_question_naming_brussels_finds_the_japanese_statement(archive)
     assert "暗号資産" in top.text
 
 
+def test_a_korean_question_finds_the_japanese_paragraph_by_its_sino_korean_words(
+    archive, monkeypatch
+):
+    """Only Japan's readout of the secretariat's launch says what it will do (調整及び履行に関す
+    る業務); the Korean question's 조정 and 업무 are those words read in Hangul
+    (scoring.READING_WEIGHT). Without the reading term the paragraph ranked third, under the
+    launch's dateline and the Lima overview."""
+    question = "일본 외무성 설명에 따르면 한미일 조정사무국은 어떤 업무를 수행할 기구로 상정되었나?"
+    top = archive.ask(question, k=3).passages[0]
+    assert top.source.endswith("07_secretariat-launch-2024-11.ja.txt")
+    assert "調整及び履行に関する業務" in top.text
+    from assistant import scoring
+
+    monkeypatch.setattr(scoring, "READING_WEIGHT", 0.0)
+    assert "調整及び履行に関する業務" not in archive.ask(question, k=3).passages[0].text
+
+
 def test_bad_filters_are_one_line_listing_the_allowed_values(archive):
     from assistant import InputError
 

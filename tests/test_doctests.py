@@ -6,9 +6,27 @@ import doctest
 
 import pytest
 
-from assistant import accounts, hubness, key_terms, metadata, name_sounds, scoring, setting
+from assistant import (
+    accounts,
+    hubness,
+    key_terms,
+    metadata,
+    name_sounds,
+    scoring,
+    setting,
+    sino_korean,
+)
 
-PURE_MODULES = [scoring, metadata, hubness, key_terms, name_sounds, accounts, setting]
+PURE_MODULES = [
+    scoring,
+    metadata,
+    hubness,
+    key_terms,
+    name_sounds,
+    accounts,
+    setting,
+    sino_korean,
+]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES, ids=lambda m: m.__name__)

@@ -211,6 +211,25 @@ def test_a_document_spelling_the_questions_name_rises_by_the_name_weight():
     assert np.argmax(scoring.passage_scores(evidence, coverage=0.0, name_weight=0.0)) == 0
 
 
+def test_a_passage_sharing_the_questions_sino_korean_words_rises_by_the_reading_weight():
+    """A Korean question against a Korean paragraph of another meeting (closer, being Korean)
+    and the Japanese one whose kanji read as the question's words (assistant.sino_korean)."""
+    evidence = scoring.Evidence(
+        passage=np.array([0.84, 0.82]),
+        best_sentence=np.zeros(2),
+        lexical=np.zeros(2),
+        language=np.zeros(2),
+        date=np.zeros(2),
+        reading=np.array([0.0, 0.5]),
+    )
+    scores = scoring.passage_scores(evidence, coverage=0.0)
+    assert scores[1] - scores[0] == pytest.approx(0.5 * scoring.READING_WEIGHT - 0.02)
+    assert np.argmax(scores) == 1
+    assert np.argmax(scoring.passage_scores(evidence, coverage=0.0, reading_weight=0.0)) == 0
+    with pytest.raises(ValueError, match="differ in length"):
+        scoring.Evidence(*[np.zeros(2)] * 5, reading=np.zeros(3))
+
+
 def test_key_terms_and_missing_ones():
     acronyms, names = key_terms("What did the G7 and NATO say about Wilmington, Delaware?")
     assert acronyms == ["G7", "NATO"] and names == ["Wilmington", "Delaware"]
