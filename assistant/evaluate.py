@@ -48,10 +48,37 @@ def read_questions(path: str | Path) -> list[dict[str, Any]]:
             raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
         if not isinstance(row, dict) or not isinstance(row.get("question"), str):
             raise InputError(f'{path}:{number}: each line needs a "question" string')
+        problem = _row_problem(row)
+        if problem:
+            raise InputError(f"{path}:{number}: {problem}")
         rows.append(row)
     if not rows:
         raise InputError(f"{path} holds no questions")
     return rows
+
+
+KINDS = ("same-lang", "cross-lang", "disambig", "ood")
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    """What makes a parsed row ungradable, if anything: an empty phrase would be found in
+    every passage and grade any answer a hit."""
+    kind = row.get("kind")
+    if kind is not None and kind not in KINDS:
+        return f'"kind" must be one of {", ".join(KINDS)}, not {kind!r}'
+    expect = row.get("expect")
+    if kind == "ood" and expect is not None:
+        return '"expect" must be null for an off-topic ("ood") question'
+    if expect is not None and (not isinstance(expect, str) or not expect.strip()):
+        return '"expect" must be the phrase that answers, or null when nothing does'
+    for alt in row.get("alt") or []:
+        if (
+            not isinstance(alt, dict)
+            or not alt.get("doc")
+            or not str(alt.get("expect", "")).strip()
+        ):
+            return 'each "alt" needs a "doc" and a non-empty "expect"'
+    return None
 
 
 def is_hit(passage: Passage, row: dict[str, Any]) -> bool:

@@ -291,6 +291,25 @@ def test_bad_questions_file(seed_index, tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("row", "says"),
+    [
+        ({"question": "q", "doc": "a.txt", "expect": "", "kind": "same-lang"}, "phrase"),
+        ({"question": "q", "doc": "", "expect": "", "kind": "ood"}, "must be null"),
+        ({"question": "q", "expect": "x", "kind": "cross"}, "same-lang, cross-lang"),
+        ({"question": "q", "doc": "a.txt", "expect": "x", "alt": [{"doc": "b"}]}, "alt"),
+    ],
+)
+def test_an_ungradable_question_row_is_one_line_naming_it(seed_index, tmp_path, row, says):
+    """An empty phrase is in every passage: graded, it would count any answer a hit (a set
+    written with "" for its off-topic rows once scored them all as answered right)."""
+    bad = tmp_path / "rows.jsonl"
+    good = {"question": "北朝鮮", "expect": "北朝鮮"}
+    bad.write_text(json.dumps(good) + "\n" + json.dumps(row) + "\n", encoding="utf-8")
+    result = run("eval", str(bad), "--index", str(seed_index))
+    assert_one_line_error(result, "rows.jsonl:2", says)
+
+
 def test_unknown_command_and_missing_argument():
     assert_one_line_error(run("frobnicate"), "invalid choice")
     assert_one_line_error(run("ask"), "question")
