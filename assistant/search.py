@@ -267,7 +267,8 @@ class Retriever:
         """How much of a Japanese question's Sino-Korean reading each Korean candidate has, or
         of a Korean question's each Japanese one (scoring.READING_WEIGHT); None for questions in
         other languages. Each passage's reading is worked out when it is first a candidate and
-        kept, packed into one string (about 0.1 ms and 0.4 kB a passage)."""
+        kept, packed into one string (measured on the archive: 0.07 ms and 0.26 kB for a
+        passage of 150 characters)."""
         language = detect_language(question)
         other = OTHER_READ_LANGUAGE.get(language)
         question_pairs = reading_pairs(question, language) if other else []

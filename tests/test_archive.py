@@ -28,7 +28,7 @@ def archive(tmp_path_factory):
 
 
 def test_archive_dev_set_stays_above_its_measured_floor(archive):
-    """Regression floors a little under the figures measured when this was tuned (hit@1 0.84,
+    """Regression floors a little under the figures measured when this was tuned (hit@1 0.86,
     same-language hit@3 1.0, disambiguation hit@1 0.93, cross-language hit@3 0.90, off-topic
     rejected 0.8, confident 1.0); the first round scored 0.45 / 0.96 / 0.50 / 0.10 / 0.2."""
     summary = evaluate(archive, read_questions(ARCHIVE / "questions.jsonl"))
@@ -45,12 +45,15 @@ def test_archive_dev_set_stays_above_its_measured_floor(archive):
     [
         ("archive_blind_questions.jsonl", 0.72, 0.9, 0.69),
         ("archive_blind2_questions.jsonl", 0.75, 0.9, 0.5),
+        ("archive_blind3_questions.jsonl", 0.58, 0.75, 0.38),
     ],
 )
 def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, rejected):
     """Questions written without sight of the system. The first 45 scored hit@1/hit@3 0.66/0.88
-    (off-topic rejected 0.46) on the code they were written against and 0.78/0.94 (0.77) now,
-    after tuning on them; the next 45 0.81/0.97 (0.62), on the code they were written after."""
+    (off-topic rejected 0.46) on the code they were written against and 0.78/0.97 (0.77) now,
+    after tuning on them; the next 45 0.81/0.97 (0.62), on the code they were written after;
+    the third 45 0.62/0.81 (0.46), measured once, the same with and without the Sino-Korean
+    reading term."""
     summary = evaluate(archive, read_questions(ROOT / "eval" / name))
     assert summary["overall"]["hit@1"] >= hit1
     assert summary["overall"]["hit@3"] >= hit3
