@@ -26,6 +26,7 @@ from assistant.documents import file_name
 from assistant.encoder import Encoder
 from assistant.hubness import HUB_WEIGHT
 from assistant.key_terms import (
+    AcronymIndex,
     key_terms,
     latin_vocabulary,
     missing_terms,
@@ -129,6 +130,7 @@ class Retriever:
         self._latin_vocabulary: frozenset[str] | None = None
         self._name_sounds: NameSounds | None = None
         self._spoken_index: SpokenNameIndex | None = None
+        self._acronym_index: AcronymIndex | None = None
         self._reading_pairs: dict[int, str] = {}  # a passage's reading pairs, concatenated
         # How far each passage and sentence lies above ordinary text's closeness to unrelated
         # questions (assistant.hubness); indexes built before it carry none.
@@ -227,9 +229,9 @@ class Retriever:
 
     def prepare(self) -> None:
         """Build now what questions would build on first need: the Latin vocabulary, the name
-        sounds and the spoken-name index (at 100k passages 3.7 s, 0.8 s and 1.2 s; at the
-        archive's 86, 10 ms)."""
-        _ = self.latin_vocabulary, self.name_sounds, self.spoken_index
+        sounds, the spoken-name and the acronym index (at 100k passages 3.7 s, 0.8 s, 1.2 s and
+        1.2 s; at the archive's 86, 10 ms)."""
+        _ = self.latin_vocabulary, self.name_sounds, self.spoken_index, self.acronym_index
 
     @property
     def latin_vocabulary(self) -> frozenset[str]:
@@ -241,24 +243,42 @@ class Retriever:
             )
         return self._latin_vocabulary
 
+    def document_texts(self) -> list[str]:
+        """Each document's indexed text (its passages joined), in document-id order: what the
+        name and acronym evidence is read from, exactly as it was indexed."""
+        texts: list[list[str]] = [[] for _ in range(int(self.passage_documents.max()) + 1)]
+        for p, d in zip(self.stored.passages, self.passage_documents, strict=True):
+            texts[d].append(p["text"])
+        return ["\n".join(t) for t in texts]
+
     @property
     def spoken_index(self) -> SpokenNameIndex:
         """Which documents spell which names, by sound and script (assistant.name_sounds),
         built on first need: 1.2 s at 100k passages."""
         if self._spoken_index is None:
-            texts: list[list[str]] = [[] for _ in range(int(self.passage_documents.max()) + 1)]
-            for p, d in zip(self.stored.passages, self.passage_documents, strict=True):
-                texts[d].append(p["text"])
-            self._spoken_index = SpokenNameIndex(["\n".join(t) for t in texts])
+            self._spoken_index = SpokenNameIndex(self.document_texts())
         return self._spoken_index
+
+    @property
+    def acronym_index(self) -> AcronymIndex:
+        """Which documents name which acronyms (key_terms.AcronymIndex), built on first need:
+        1.2 s at 100k passages."""
+        if self._acronym_index is None:
+            self._acronym_index = AcronymIndex(self.document_texts())
+        return self._acronym_index
 
     def name_evidence(self, question: str, candidates: np.ndarray) -> np.ndarray | None:
         """1 for each candidate whose document spells one of the question's names in another
-        script (scoring.NAME_WEIGHT), else 0; None when the question names nothing so."""
-        wanted = spoken_words(question, name_runs(question))
-        if not scoring.NAME_WEIGHT or not any(wanted.values()) or not self.stored.passages:
+        script, or names one of its acronyms that few documents name (scoring.NAME_WEIGHT),
+        else 0; None when no document does."""
+        if not scoring.NAME_WEIGHT or not self.stored.passages:
             return None
-        named = self.spoken_index.naming(wanted, scoring.NAME_SHARE)
+        wanted = spoken_words(question, name_runs(question))
+        named = (
+            self.spoken_index.naming(wanted, scoring.NAME_SHARE) if any(wanted.values()) else set()
+        )
+        if key_terms(question)[0]:
+            named |= self.acronym_index.naming(question, scoring.NAME_SHARE)
         if not named:
             return None
         return np.isin(self.passage_documents[candidates], list(named)).astype(np.float32)

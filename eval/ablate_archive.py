@@ -29,7 +29,8 @@ modules for the run. The techniques:
 * setting: a question's opening setting clause is read apart from what it asks (FOCUS_WEIGHT);
 * sounds: names looked up by sound across scripts (assistant.name_sounds): a Latin name no
   script of the documents spells is reported missing, and a document that spells a name of the
-  question in another script scores higher (NAME_WEIGHT);
+  question in another script, or names an acronym of it few documents name, scores higher
+  (NAME_WEIGHT);
 * reading: Japanese and Korean words of one Chinese-character origin matched by their Korean
   reading across the two languages (assistant.sino_korean, READING_WEIGHT).
 """

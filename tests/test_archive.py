@@ -176,6 +176,24 @@ def test_a_korean_question_finds_the_japanese_paragraph_by_its_sino_korean_words
     assert "調整及び履行に関する業務" not in archive.ask(question, k=3).passages[0].text
 
 
+def test_an_acronym_few_statements_name_picks_them_in_any_language(archive, monkeypatch):
+    """Only the Japanese G7 statement names the G7 (in Latin letters, as Japanese writes it);
+    without the acronym evidence (scoring.NAME_WEIGHT) an English question about it got the
+    English Bali readout first, closer for being English."""
+    question = "What did the G7 ministers say about the security force in Haiti?"
+    top = archive.ask(question, k=3).passages[0]
+    assert top.source.endswith("15_g7-fm-2025-09-statement.ja.txt")
+    assert "ハイチ" in top.text
+    from assistant import scoring
+
+    monkeypatch.setattr(scoring, "NAME_WEIGHT", 0.0)
+    assert (
+        not archive.ask(question, k=3)
+        .passages[0]
+        .source.endswith("15_g7-fm-2025-09-statement.ja.txt")
+    )
+
+
 def test_bad_filters_are_one_line_listing_the_allowed_values(archive):
     from assistant import InputError
 

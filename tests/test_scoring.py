@@ -230,6 +230,19 @@ def test_a_passage_sharing_the_questions_sino_korean_words_rises_by_the_reading_
         scoring.Evidence(*[np.zeros(2)] * 5, reading=np.zeros(3))
 
 
+def test_acronym_index_names_the_few_documents_with_the_acronym():
+    from assistant.key_terms import AcronymIndex
+
+    documents = ["UEFIとBIOSの設定", "ＩＳＤＮ回線", "APEC에서", "APEC and the US", "plain text"]
+    index = AcronymIndex(documents)
+    assert index.naming("Can ISDN be used?", most=0.2) == {1}  # full-width ＩＳＤＮ read
+    assert index.naming("UEFI or BIOS?", most=0.2) == {0}
+    assert index.naming("What about APEC?", most=0.2) == set()  # in 2 of 5: no evidence
+    assert index.naming("What about APEC?", most=0.4) == {2, 3}
+    assert index.naming("What did the US say?", most=1.0) == set()  # a country code
+    assert index.naming("no acronym here", most=1.0) == set()
+
+
 def test_key_terms_and_missing_ones():
     acronyms, names = key_terms("What did the G7 and NATO say about Wilmington, Delaware?")
     assert acronyms == ["G7", "NATO"] and names == ["Wilmington", "Delaware"]
