@@ -194,40 +194,35 @@ def test_evidence_arrays_must_agree_in_length():
         scoring.Evidence(*[np.zeros(2)] * 5, names=np.zeros(3))
 
 
-def test_a_document_spelling_the_questions_name_rises_by_the_name_weight():
-    """A Korean question naming 브뤼셀 against a Korean paragraph of another meeting (closer,
-    being Korean) and the Japanese statement that spells ブリュッセル."""
+@pytest.mark.parametrize(
+    ("term", "weight", "value", "closer_by"),
+    [
+        # a Korean question naming 브뤼셀; the Japanese statement spells ブリュッセル
+        ("names", "NAME_WEIGHT", 1.0, 0.04),
+        # a Korean question whose words the Japanese paragraph's kanji read as (sino_korean)
+        ("reading", "READING_WEIGHT", 0.5, 0.02),
+    ],
+)
+def test_a_cross_language_term_lifts_the_other_languages_passage_by_its_weight(
+    term, weight, value, closer_by
+):
+    """Against a Korean paragraph of another meeting, closer for being Korean, the Japanese
+    passage the term points to rises by exactly weight x value, and only through the term."""
     evidence = scoring.Evidence(
-        passage=np.array([0.84, 0.80]),
+        passage=np.array([0.84, 0.84 - closer_by]),
         best_sentence=np.zeros(2),
         lexical=np.zeros(2),
         language=np.zeros(2),
         date=np.zeros(2),
-        names=np.array([0.0, 1.0]),
+        **{term: np.array([0.0, value])},
     )
     scores = scoring.passage_scores(evidence, coverage=0.0)
-    assert scores[1] - scores[0] == pytest.approx(scoring.NAME_WEIGHT - 0.04)
+    assert scores[1] - scores[0] == pytest.approx(value * getattr(scoring, weight) - closer_by)
     assert np.argmax(scores) == 1
-    assert np.argmax(scoring.passage_scores(evidence, coverage=0.0, name_weight=0.0)) == 0
-
-
-def test_a_passage_sharing_the_questions_sino_korean_words_rises_by_the_reading_weight():
-    """A Korean question against a Korean paragraph of another meeting (closer, being Korean)
-    and the Japanese one whose kanji read as the question's words (assistant.sino_korean)."""
-    evidence = scoring.Evidence(
-        passage=np.array([0.84, 0.82]),
-        best_sentence=np.zeros(2),
-        lexical=np.zeros(2),
-        language=np.zeros(2),
-        date=np.zeros(2),
-        reading=np.array([0.0, 0.5]),
-    )
-    scores = scoring.passage_scores(evidence, coverage=0.0)
-    assert scores[1] - scores[0] == pytest.approx(0.5 * scoring.READING_WEIGHT - 0.02)
-    assert np.argmax(scores) == 1
-    assert np.argmax(scoring.passage_scores(evidence, coverage=0.0, reading_weight=0.0)) == 0
+    unweighted = scoring.passage_scores(evidence, coverage=0.0, **{weight.lower(): 0.0})
+    assert np.argmax(unweighted) == 0
     with pytest.raises(ValueError, match="differ in length"):
-        scoring.Evidence(*[np.zeros(2)] * 5, reading=np.zeros(3))
+        scoring.Evidence(*[np.zeros(2)] * 5, **{term: np.zeros(3)})
 
 
 def test_acronym_index_names_the_few_documents_with_the_acronym():
