@@ -120,7 +120,8 @@ class Evidence:
     asks for (assistant.accounts), else 0; None when it names none."""
     names: np.ndarray | None = None
     """+1 where the passage's document spells a name of the question in another script
-    (assistant.name_sounds), else 0; None when the question names nothing so spelled."""
+    (assistant.name_sounds) or names an acronym of it that few documents name
+    (key_terms.AcronymIndex), else 0; None when no document does."""
     reading: np.ndarray | None = None
     """The Sino-Korean reading match (0..1, assistant.sino_korean); None for a question that is
     neither Japanese nor Korean."""

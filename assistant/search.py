@@ -231,7 +231,8 @@ class Retriever:
         """Build now what questions would build on first need: the Latin vocabulary, the name
         sounds, the spoken-name and the acronym index (at 100k passages 3.7 s, 0.8 s, 1.2 s and
         1.2 s; at the archive's 86, 10 ms)."""
-        _ = self.latin_vocabulary, self.name_sounds, self.spoken_index, self.acronym_index
+        _ = self.latin_vocabulary, self.name_sounds
+        self._document_indexes()
 
     @property
     def latin_vocabulary(self) -> frozenset[str]:
@@ -251,21 +252,28 @@ class Retriever:
             texts[d].append(p["text"])
         return ["\n".join(t) for t in texts]
 
+    def _document_indexes(self) -> tuple[SpokenNameIndex, AcronymIndex]:
+        """The spoken-name and acronym indexes, whichever is missing built from one reading of
+        the document texts."""
+        if self._spoken_index is None or self._acronym_index is None:
+            texts = self.document_texts()
+            if self._spoken_index is None:
+                self._spoken_index = SpokenNameIndex(texts)
+            if self._acronym_index is None:
+                self._acronym_index = AcronymIndex(texts)
+        return self._spoken_index, self._acronym_index
+
     @property
     def spoken_index(self) -> SpokenNameIndex:
         """Which documents spell which names, by sound and script (assistant.name_sounds),
         built on first need: 1.2 s at 100k passages."""
-        if self._spoken_index is None:
-            self._spoken_index = SpokenNameIndex(self.document_texts())
-        return self._spoken_index
+        return self._document_indexes()[0]
 
     @property
     def acronym_index(self) -> AcronymIndex:
         """Which documents name which acronyms (key_terms.AcronymIndex), built on first need:
         1.2 s at 100k passages."""
-        if self._acronym_index is None:
-            self._acronym_index = AcronymIndex(self.document_texts())
-        return self._acronym_index
+        return self._document_indexes()[1]
 
     def name_evidence(self, question: str, candidates: np.ndarray) -> np.ndarray | None:
         """1 for each candidate whose document spells one of the question's names in another

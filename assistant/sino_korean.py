@@ -85,20 +85,18 @@ def kanji_words(text: str) -> list[str]:
     """The Sino-Korean reading of each run of kanji in ``text`` (a run is cut where a character
     has no known reading; 々 repeats the one before it)."""
     readings = _readings()
-    words: list[str] = []
+    words: list[list[str]] = []
     for run in _KANJI_WORD.findall(text):
         word: list[str] = []
         for char in run:
             reading = word[-1] if char == "々" and word else readings.get(char)
             if reading is None:
-                if word:
-                    words.append(initial_form(word[0]) + "".join(word[1:]))
+                words.append(word)
                 word = []
             else:
                 word.append(reading)
-        if word:
-            words.append(initial_form(word[0]) + "".join(word[1:]))
-    return words
+        words.append(word)
+    return [initial_form(word[0]) + "".join(word[1:]) for word in words if word]
 
 
 def reading_pairs(text: str, language: str) -> list[str]:

@@ -74,7 +74,8 @@ def preferred_reading(value: str) -> str:
 
 
 def readings(folder: Path) -> dict[str, str]:
-    """Each ideograph's first Hangul reading, through its variants where it has none itself."""
+    """Each ideograph's preferred Hangul reading (``preferred_reading``): a Japanese new form's
+    through its traditional form, else its own, else through its Unihan variants."""
     own: dict[str, str] = {}
     for line in _lines(folder, "Unihan_Readings"):
         if "\tkHangul\t" in line:
