@@ -15,7 +15,8 @@ Korean text gives the pairs of its Hangul words, Japanese text those of its kanj
 readings.
 
 A Japanese question is read against Korean passages and a Korean question against Japanese ones
-(``OTHER_LANGUAGE``); the score is BM25 over the candidates (``bridge_scores``). Measured on the
+(``OTHER_LANGUAGE``); the score is BM25 over the candidates
+(``assistant.bridging.bridge_scores``). Measured on the
 archive sets (``scoring.READING_WEIGHT``): it put a Korean question's Japanese answer first on
 the dev set (hit@1 0.845 -> 0.862) and lifted hit@3 on the blind set (0.938 -> 0.969) and the
 book (0.833 -> 0.917), with no set losing a question. A character may have several readings
@@ -32,12 +33,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-
-import numpy as np
 
 _KANJI_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff々]+")
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
@@ -109,39 +106,3 @@ def reading_pairs(text: str, language: str) -> list[str]:
     else:
         return []
     return [word[i : i + 2] for word in words for i in range(len(word) - 1)]
-
-
-BM25_K1 = 1.2
-BM25_B = 0.75
-"""BM25's usual saturation and length constants (Robertson and Zaragoza); not tuned here."""
-
-
-def bridge_scores(question: Sequence[str], passages: Sequence[Sequence[str]]) -> np.ndarray:
-    """BM25 of the question's reading pairs against each passage's, with document frequencies
-    taken over ``passages`` (the candidates of one question: all of a small corpus), as a share
-    of what a passage of average length would score that held every pair once, each pair found
-    in no other passage (capped at 1): a passage that shares
-    only a common word (문제, 問題) with the question gets little, however it ranks among the
-    others. Scaling so that the best passage always gets 1 gave that word's passage full weight
-    and cost the seed's extra set a Korean question (남중국해 문제 drew 拉致問題).
-
-    >>> pairs = [["협력", "확대"], ["협력"], ["안보"]]
-    >>> [round(float(s), 2) for s in bridge_scores(["협력", "확대"], pairs)]
-    [0.5, 0.22, 0.0]
-    """
-    if not passages or not question:
-        return np.zeros(len(passages), dtype=np.float32)
-    counts = [Counter(pairs) for pairs in passages]
-    lengths = np.array([len(pairs) for pairs in passages], dtype=np.float32)
-    average = float(lengths.mean()) or 1.0
-    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / average)
-    scores = np.zeros(len(passages), dtype=np.float32)
-    ideal = 0.0  # every pair once (tf 1 at average length scores 1), each in one passage alone
-    for pair in dict.fromkeys(question):
-        tf = np.array([c.get(pair, 0) for c in counts], dtype=np.float32)
-        df = int((tf > 0).sum())
-        if df:
-            idf = np.log(1 + (len(passages) - df + 0.5) / (df + 0.5))
-            scores += idf * tf * (BM25_K1 + 1) / (tf + norm)
-        ideal += np.log(1 + (len(passages) + 0.5) / 1.5)
-    return np.minimum(scores / ideal, 1.0)

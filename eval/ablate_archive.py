@@ -32,7 +32,9 @@ modules for the run. The techniques:
   question in another script, or names an acronym of it few documents name, scores higher
   (NAME_WEIGHT);
 * reading: Japanese and Korean words of one Chinese-character origin matched by their Korean
-  reading across the two languages (assistant.sino_korean, READING_WEIGHT).
+  reading across the two languages (assistant.sino_korean, READING_WEIGHT);
+* gloss: Japanese and English words matched through the JMdict dictionary's English glosses
+  (assistant.glosses, GLOSS_WEIGHT).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ TECHNIQUES = (
     "setting",
     "sounds",
     "reading",
+    "gloss",
 )
 
 
@@ -111,6 +114,8 @@ def row(name: str, qa: Assistant, rows: list[dict], on: set[str]) -> str:
             stack.enter_context(patched(name_sounds.NameSounds, mentions=lambda self, name: True))
         if "reading" not in on:
             stack.enter_context(patched(scoring, READING_WEIGHT=0.0))
+        if "gloss" not in on:
+            stack.enter_context(patched(scoring, GLOSS_WEIGHT=0.0))
         if "hubness" not in on:
             stack.enter_context(patched(retriever, passage_hub=zeros_p, sentence_hub=zeros_s))
         summary = evaluate(qa, rows)

@@ -177,16 +177,51 @@ def test_a_korean_question_finds_the_japanese_paragraph_by_its_sino_korean_words
     assert "調整及び履行に関する業務" not in archive.ask(question, k=3).passages[0].text
 
 
+@pytest.mark.parametrize(
+    ("question", "document", "answer"),
+    [
+        # Japanese asked, English answers: インド洋 and 機構 gloss as Indian Ocean, organization
+        (
+            "クアッド外相はインド洋のどの地域機構との協力を支持したか。",
+            "14_quad-fm-2025-07-statement.en.txt",
+            "Indian Ocean Rim Association",
+        ),
+        # English asked, Japanese answers: 衛星 and 打上げ gloss as satellite and launch
+        (
+            "Which satellite launch attempt by North Korea did Japan's overview of the "
+            "vice-ministerial dialogue near Washington mention?",
+            "06_vm-virginia-2024-05-overview.ja.txt",
+            "衛星打上げ",
+        ),
+    ],
+)
+def test_the_dictionary_bridge_finds_the_answer_across_english_and_japanese(
+    archive, monkeypatch, question, document, answer
+):
+    """The model finds the right statement but, within it, the dateline or a neighbouring
+    paragraph outranked the answer (ranks 5 and 3 without the gloss term); the dictionary's
+    glosses link the answer's words (scoring.GLOSS_WEIGHT)."""
+    top = archive.ask(question, k=3).passages[0]
+    assert top.source.endswith(document) and answer in top.text, top.citation
+    from assistant import scoring
+
+    monkeypatch.setattr(scoring, "GLOSS_WEIGHT", 0.0)
+    top = archive.ask(question, k=3).passages[0]
+    assert not (top.source.endswith(document) and answer in top.text)
+
+
 def test_an_acronym_few_statements_name_picks_them_in_any_language(archive, monkeypatch):
     """Only the Japanese G7 statement names the G7 (in Latin letters, as Japanese writes it);
     without the acronym evidence (scoring.NAME_WEIGHT) an English question about it got the
-    English Bali readout first, closer for being English."""
+    English Bali readout first, closer for being English. The dictionary bridge (ハイチ, 治安)
+    finds it too, so the acronym is checked with that bridge off."""
+    from assistant import scoring
+
+    monkeypatch.setattr(scoring, "GLOSS_WEIGHT", 0.0)
     question = "What did the G7 ministers say about the security force in Haiti?"
     top = archive.ask(question, k=3).passages[0]
     assert top.source.endswith("15_g7-fm-2025-09-statement.ja.txt")
     assert "ハイチ" in top.text
-    from assistant import scoring
-
     monkeypatch.setattr(scoring, "NAME_WEIGHT", 0.0)
     assert (
         not archive.ask(question, k=3)

@@ -201,6 +201,8 @@ def test_evidence_arrays_must_agree_in_length():
         ("names", "NAME_WEIGHT", 1.0, 0.04),
         # a Korean question whose words the Japanese paragraph's kanji read as (sino_korean)
         ("reading", "READING_WEIGHT", 0.5, 0.02),
+        # an English question whose words the Japanese paragraph's glosses hold (glosses)
+        ("gloss", "GLOSS_WEIGHT", 0.5, 0.02),
     ],
 )
 def test_a_cross_language_term_lifts_the_other_languages_passage_by_its_weight(

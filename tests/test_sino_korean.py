@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.sino_korean import bridge_scores, initial_form, kanji_words, reading_pairs
+from assistant.bridging import bridge_scores
+from assistant.sino_korean import initial_form, kanji_words, reading_pairs
 
 SEED = Path(__file__).resolve().parent.parent / "corpus"
 
