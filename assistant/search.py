@@ -327,14 +327,17 @@ class Retriever:
     ) -> np.ndarray | None:
         """A lexical bridge's score (bridging.bridge_scores) for the candidates in the language
         the question's is bridged to, 0 for the rest; None when the question's language has no
-        bridge or gives no terms. Each passage's terms are worked out when it is first a
-        candidate and kept, space-joined."""
+        bridge, no candidate is in the bridged language (then the gloss table is not even
+        read) or the question gives no terms. Each passage's terms are worked out when it is
+        first a candidate and kept, space-joined."""
         language = detect_language(question)
         other = other_language.get(language)
-        question_terms = terms_of(question, language) if other else []
-        if not question_terms:
+        if other is None:
             return None
         bridged = np.flatnonzero(self.passage_languages[candidates] == other)
+        question_terms = terms_of(question, language) if len(bridged) else []
+        if not question_terms:
+            return None
         passage_terms = []
         for index in candidates[bridged].tolist():
             packed = cache.get(index)
