@@ -299,8 +299,7 @@ class Retriever:
     def reading_evidence(self, question: str, candidates: np.ndarray) -> np.ndarray | None:
         """How much of a Japanese question's Sino-Korean reading each Korean candidate has, or
         of a Korean question's each Japanese one (scoring.READING_WEIGHT); None for questions in
-        other languages (measured on the archive: 0.07 ms and 0.26 kB for a passage of 150
-        characters, the first time it is a candidate)."""
+        other languages."""
         if not scoring.READING_WEIGHT:
             return None
         return self._bridge_evidence(
@@ -329,7 +328,9 @@ class Retriever:
         the question's is bridged to, 0 for the rest; None when the question's language has no
         bridge, no candidate is in the bridged language (then the gloss table is not even
         read) or the question gives no terms. Each passage's terms are worked out when it is
-        first a candidate and kept, space-joined."""
+        first a candidate and kept, space-joined (measured on the archive's paragraphs of about
+        150 characters: readings 0.15 ms and 0.3 kB a Japanese one, glosses 0.11 ms and 0.8 kB
+        a Japanese one, 0.05 ms and 0.3 kB an English one)."""
         language = detect_language(question)
         other = other_language.get(language)
         if other is None:
