@@ -95,6 +95,13 @@ def is_hit(passage: Passage, row: dict[str, Any]) -> bool:
     return row["expect"] in passage.text
 
 
+def _wanted(row: dict) -> str:
+    """What a row asks for, as a miss line shows it: the document and the paragraph number, or
+    the expected text when the row gives no number (the archive sets)."""
+    where = f"¶{row['paragraph']}" if row.get("paragraph") else f"“{row.get('expect')}”"
+    return f"{row['doc']} {where}" if row.get("doc") else where
+
+
 def evaluate(
     assistant: Assistant, rows: list[dict[str, Any]], k: int = 3, mode: str | None = None
 ) -> dict[str, Any]:
@@ -136,9 +143,7 @@ def evaluate(
                     "lang": lang,
                     "kind": row.get("kind"),
                     "question": row["question"],
-                    "want": row.get("doc", "") + f" ¶{row.get('paragraph')}"
-                    if row.get("doc")
-                    else f"¶{row.get('paragraph')}",
+                    "want": _wanted(row),
                     "rank": rank,
                     "got": top.citation if top else None,
                 }
