@@ -28,8 +28,8 @@ lost a seed and a book question).
 
 >>> japanese_terms("衛星打上げの試み")[:4]
 ['satellit', 'moon', 'launch', 'attempt']
->>> english_terms("Which satellite launches were attempted?")
-['satellit', 'launch', 'attempt']
+>>> english_terms("The ministers condemned the satellite launches")
+['minist', 'condemn', 'satellit', 'launch']
 """
 
 from __future__ import annotations

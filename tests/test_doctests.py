@@ -8,6 +8,8 @@ import pytest
 
 from assistant import (
     accounts,
+    bridging,
+    glosses,
     hubness,
     key_terms,
     metadata,
@@ -26,6 +28,8 @@ PURE_MODULES = [
     accounts,
     setting,
     sino_korean,
+    bridging,
+    glosses,
 ]
 
 
