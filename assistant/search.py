@@ -17,6 +17,7 @@ import numpy as np
 
 from assistant import scoring
 from assistant.accounts import account_language, without_account
+from assistant.amounts import missing_amount, missing_amount_notice
 from assistant.bridging import bridge_scores
 from assistant.confidence import (
     REFERENCE_NULL_MARGIN,
@@ -460,4 +461,9 @@ class Retriever:
             return hits, False, not_found_notice(missing)
         if scoring.dates_contradicted(evidence.date[order[:DATE_CHECK_DEPTH]]):
             return hits, False, other_dates_notice(question)
+        unstated = missing_amount(
+            question, [passages[int(i)]["text"] for i in order[:DATE_CHECK_DEPTH]]
+        )
+        if unstated:
+            return hits, False, missing_amount_notice(unstated)
         return hits, confident, None

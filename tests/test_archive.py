@@ -30,23 +30,24 @@ def archive(tmp_path_factory):
 def test_archive_dev_set_stays_above_its_measured_floor(archive):
     """Regression floors a little under the figures measured when this was tuned (hit@1 0.86,
     same-language hit@3 1.0, disambiguation hit@1 0.93, cross-language hit@3 0.90, off-topic
-    rejected 0.8, confident 1.0); the first round scored 0.45 / 0.96 / 0.50 / 0.10 / 0.2."""
+    rejected 0.9 since assistant.amounts, confident 1.0); the first round scored 0.45 / 0.96 /
+    0.50 / 0.10 / 0.2."""
     summary = evaluate(archive, read_questions(ARCHIVE / "questions.jsonl"))
     assert summary["overall"]["hit@1"] >= 0.78
     assert summary["kind:same-lang"]["hit@3"] >= 0.95
     assert summary["kind:disambig"]["hit@1"] >= 0.85
     assert summary["kind:cross-lang"]["hit@3"] >= 0.8
-    assert summary["kind:ood"]["rejected"] >= 0.7
+    assert summary["kind:ood"]["rejected"] >= 0.8
     assert summary["overall"]["confident"] >= 0.9
 
 
 @pytest.mark.parametrize(
     ("name", "hit1", "hit3", "rejected"),
     [
-        ("archive_blind_questions.jsonl", 0.78, 0.9, 0.69),
-        ("archive_blind2_questions.jsonl", 0.78, 0.9, 0.5),
-        ("archive_blind3_questions.jsonl", 0.65, 0.8, 0.38),
-        ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.3),
+        ("archive_blind_questions.jsonl", 0.78, 0.9, 0.92),
+        ("archive_blind2_questions.jsonl", 0.78, 0.9, 0.55),
+        ("archive_blind3_questions.jsonl", 0.65, 0.8, 0.55),
+        ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.55),
     ],
 )
 def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, rejected):
@@ -57,7 +58,9 @@ def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, 
     Sino-Korean reading term, and 0.66/0.81 since one of its misses prompted the acronym
     evidence. With the Japanese-English dictionary bridge: 0.84/0.97, 0.84/0.97 and 0.72/0.88
     (floors about one question under). The fourth 45, written after the bridge and measured
-    before any change: 0.62/0.88 (0.38), and 0.59/0.84 without the bridge."""
+    before any change: 0.62/0.88 (0.38), and 0.59/0.84 without the bridge. Refusing sums
+    and rates no passage found states (assistant.amounts) took off-topic rejected to 1.0, 0.62,
+    0.62 and 0.62."""
     summary = evaluate(archive, read_questions(ROOT / "eval" / name))
     assert summary["overall"]["hit@1"] >= hit1
     assert summary["overall"]["hit@3"] >= hit3
@@ -135,6 +138,20 @@ def test_a_question_about_something_never_mentioned_says_so(archive):
     answer = archive.ask("2024年のG20リオデジャネイロ首脳宣言は気候資金について何を掲げたか。")
     assert not answer.confident
     assert answer.notice == "The documents do not mention G20."
+
+
+def test_a_sum_or_rate_no_document_states_is_not_answered_confidently(archive):
+    """Near-topic questions whose dense margins lie in the answerable range: the secretariat
+    and the tariffs are in the archive, a budget or a tariff rate is not (assistant.amounts)."""
+    for question, notice in (
+        ("What is the annual budget of the trilateral secretariat?", "an amount of money"),
+        ("日米韓調整事務局の予算はいくらですか。", "an amount of money"),
+        ("한미일 사무국의 연간 예산은 얼마인가?", "an amount of money"),
+        ("What tariff rate did the United States agree on Japanese cars in 2025?", "a percentage"),
+    ):
+        answer = archive.ask(question)
+        assert not answer.confident, question
+        assert answer.notice == f"No passage found states {notice}.", question
 
 
 def test_a_name_spelled_in_no_script_of_the_archive_says_so(archive):

@@ -8,6 +8,7 @@ import pytest
 
 from assistant import (
     accounts,
+    amounts,
     bridging,
     glosses,
     hubness,
@@ -20,6 +21,7 @@ from assistant import (
 )
 
 PURE_MODULES = [
+    amounts,
     scoring,
     metadata,
     hubness,
