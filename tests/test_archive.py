@@ -45,9 +45,10 @@ def test_archive_dev_set_stays_above_its_measured_floor(archive):
     ("name", "hit1", "hit3", "rejected"),
     [
         ("archive_blind_questions.jsonl", 0.78, 0.9, 0.92),
-        ("archive_blind2_questions.jsonl", 0.78, 0.9, 0.55),
-        ("archive_blind3_questions.jsonl", 0.65, 0.8, 0.55),
-        ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.55),
+        ("archive_blind2_questions.jsonl", 0.78, 0.9, 0.53),
+        ("archive_blind3_questions.jsonl", 0.65, 0.8, 0.53),
+        ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.53),
+        ("archive_blind5_questions.jsonl", 0.62, 0.8, 0.53),
     ],
 )
 def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, rejected):
@@ -60,7 +61,8 @@ def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, 
     (floors about one question under). The fourth 45, written after the bridge and measured
     before any change: 0.62/0.88 (0.38), and 0.59/0.84 without the bridge. Refusing sums
     and rates no passage found states (assistant.amounts) took off-topic rejected to 1.0, 0.62,
-    0.62 and 0.62."""
+    0.62 and 0.62. The fifth 45, written after that and measured before any change: 0.66/0.84
+    (0.62; 0.46 without the amount rule)."""
     summary = evaluate(archive, read_questions(ROOT / "eval" / name))
     assert summary["overall"]["hit@1"] >= hit1
     assert summary["overall"]["hit@3"] >= hit3
