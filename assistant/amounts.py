@@ -90,7 +90,8 @@ def asked_amount(question: str) -> AmountKind | None:
 
 def states_amount(text: str, kind: AmountKind) -> bool:
     """Whether a passage states an amount of that kind: a number with a currency, or a
-    percentage. Other numbers (dates, counts) do not count.
+    percentage. A rate may also be given as a price (an exchange rate: 1ドル150円台), so a sum
+    answers a percentage question too. Other numbers (dates, counts) do not count.
 
     >>> states_amount("約15億米ドルに相当する暗号資産が窃取された", "money")
     True
@@ -98,9 +99,13 @@ def states_amount(text: str, kind: AmountKind) -> bool:
     False
     >>> states_amount("The team won 3 matches.", "money"), states_amount("a 25% tariff", "percent")
     (False, True)
+    >>> states_amount("円相場は1ドル150円台で推移した", "percent")
+    True
     """
-    pattern = _STATES_MONEY if kind == "money" else _STATES_PERCENT
-    return bool(pattern.search(unicodedata.normalize("NFKC", text)))
+    text = unicodedata.normalize("NFKC", text)
+    if kind == "percent" and _STATES_PERCENT.search(text):
+        return True
+    return bool(_STATES_MONEY.search(text))
 
 
 def missing_amount(question: str, passages: list[str]) -> AmountKind | None:

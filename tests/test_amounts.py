@@ -48,10 +48,12 @@ def test_questions_asking_for_money_or_a_percentage_are_recognised(question, kin
         ("関税を１５％とする", "percent", True),
         ("2 per cent of GDP", "percent", True),
         ("관세 15퍼센트", "percent", True),
+        ("円相場は1ドル150円台で推移した", "percent", True),  # an exchange rate is a price
         # numbers that are not amounts, and words that only look like currencies
         ("協力を円滑に進める。2025年4月3日", "money", False),
         ("The party won 3 seats in 2024.", "money", False),
         ("3원칙을 확인했다", "money", False),
+        ("a 25% tariff", "money", False),
         ("the three countries met for the 13th time", "percent", False),
         ("関税率について議論した", "percent", False),
     ],
