@@ -251,13 +251,24 @@ def without_dates(text: str) -> str:
 def other_dates_notice(question: str) -> str:
     """``The best-matching documents are not from September 2019.``: why an answer is not
     confident when the question asks about a time no best passage is from."""
+    return f"The best-matching documents are not from {_times_named(question)}."
+
+
+def undated_notice(question: str) -> str:
+    """``No document is from November 2022; the passages found are undated.``: why an answer is
+    not confident when only undated passages answer a question about a time no document is
+    from (scoring.time_unvouched)."""
+    return f"No document is from {_times_named(question)}; the passages found are undated."
+
+
+def _times_named(question: str) -> str:
+    """The months (else years) a question names, as words: "May 2024 or June 2024"."""
     months = question_months(question)
     if months:
         named = [f"{_MONTH_SPELLINGS[int(m[5:]) - 1][0].title()} {m[:4]}" for m in months]
     else:
         named = [str(y) for y in question_years(question)]
-    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
-    return f"The best-matching documents are not from {listed}."
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
 
 
 def question_years(question: str) -> list[int]:

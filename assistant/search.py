@@ -43,6 +43,7 @@ from assistant.metadata import (
     other_dates_notice,
     question_months,
     question_years,
+    undated_notice,
     without_dates,
 )
 from assistant.name_sounds import NameSounds, SpokenNameIndex, spoken_words
@@ -150,6 +151,7 @@ class Retriever:
         self.passage_files = np.array([p["source"] for p in passages])
         self.passage_file_names = np.array([file_name(s) for s in self.passage_files])
         self.passage_documents = np.unique(self.passage_files, return_inverse=True)[1]
+        self._time_coverage: tuple[frozenset[str], float] | None = None
         import faiss
 
         # One question is one small search: measured at 100k passages, an exact scan took
@@ -268,6 +270,32 @@ class Retriever:
             if self._acronym_index is None:
                 self._acronym_index = AcronymIndex(texts)
         return self._spoken_index, self._acronym_index
+
+    def _times(self) -> tuple[frozenset[str], float]:
+        """Every month some document is from or about, and the share of documents that have
+        one: worked out on the first question that names a time."""
+        if self._time_coverage is None:
+            months: set[str] = set()
+            dated: set[int] = set()
+            for p, document in zip(self.stored.passages, self.passage_documents, strict=True):
+                if p.get("months"):
+                    months.update(p["months"])
+                    dated.add(int(document))
+            documents = len(set(self.passage_documents.tolist())) or 1
+            self._time_coverage = frozenset(months), len(dated) / documents
+        return self._time_coverage
+
+    def has_time(self, months: list[str], years: list[int]) -> bool:
+        """Whether some document is from (or about) one of the months, else the years, named."""
+        known = self._times()[0]
+        if months:
+            return bool(known.intersection(months))
+        return bool({int(m[:4]) for m in known}.intersection(years))
+
+    @property
+    def dated_share(self) -> float:
+        """The share of documents whose text gives a date (scoring.DATED_SHARE)."""
+        return self._times()[1]
 
     @property
     def spoken_index(self) -> SpokenNameIndex:
@@ -459,8 +487,14 @@ class Retriever:
         )
         if missing:
             return hits, False, not_found_notice(missing)
-        if scoring.dates_contradicted(evidence.date[order[:DATE_CHECK_DEPTH]]):
+        best_dates = evidence.date[order[:DATE_CHECK_DEPTH]]
+        if scoring.dates_contradicted(best_dates):
             return hits, False, other_dates_notice(question)
+        months, years = question_months(question), question_years(question)
+        if scoring.time_unvouched(
+            best_dates, bool(months or years), self.has_time(months, years), self.dated_share
+        ):
+            return hits, False, undated_notice(question)
         unstated = missing_amount(
             question, [passages[int(i)]["text"] for i in order[:DATE_CHECK_DEPTH]]
         )

@@ -45,8 +45,8 @@ def test_archive_dev_set_stays_above_its_measured_floor(archive):
     ("name", "hit1", "hit3", "rejected"),
     [
         ("archive_blind_questions.jsonl", 0.78, 0.9, 0.92),
-        ("archive_blind2_questions.jsonl", 0.78, 0.9, 0.53),
-        ("archive_blind3_questions.jsonl", 0.65, 0.8, 0.53),
+        ("archive_blind2_questions.jsonl", 0.78, 0.9, 0.61),
+        ("archive_blind3_questions.jsonl", 0.65, 0.8, 0.61),
         ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.53),
         ("archive_blind5_questions.jsonl", 0.62, 0.8, 0.53),
     ],
@@ -62,7 +62,8 @@ def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, 
     before any change: 0.62/0.88 (0.38), and 0.59/0.84 without the bridge. Refusing sums
     and rates no passage found states (assistant.amounts) took off-topic rejected to 1.0, 0.62,
     0.62 and 0.62. The fifth 45, written after that and measured before any change: 0.66/0.84
-    (0.62; 0.46 without the amount rule)."""
+    (0.62; 0.46 without the amount rule). Undated passages no longer vouching for a time no
+    document is from (scoring.time_unvouched) then took blind 2 and 3 to 0.69."""
     summary = evaluate(archive, read_questions(ROOT / "eval" / name))
     assert summary["overall"]["hit@1"] >= hit1
     assert summary["overall"]["hit@3"] >= hit3
@@ -154,6 +155,18 @@ def test_a_sum_or_rate_no_document_states_is_not_answered_confidently(archive):
         answer = archive.ask(question)
         assert not answer.confident, question
         assert answer.notice == f"No passage found states {notice}.", question
+
+
+def test_undated_passages_do_not_vouch_for_a_time_no_document_is_from(archive):
+    """The Lima leaders' statement gives no date. Asked about a leaders' statement of November
+    2022, when no document of the archive is from, its paragraphs come first, and nothing shows
+    they are from then; asked about November 2024, the overview of the same summit is."""
+    question = "{}の日米韓首脳共同声明は、三か国のパートナーシップについて何を述べたか。"
+    answer = archive.ask(question.format("2022年11月"))
+    assert not answer.confident
+    assert answer.notice == "No document is from November 2022; the passages found are undated."
+    assert Path(answer.passages[0].source).name.startswith("01_lima-leaders-statement")
+    assert archive.ask(question.format("2024年11月")).confident
 
 
 def test_a_name_spelled_in_no_script_of_the_archive_says_so(archive):

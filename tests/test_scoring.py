@@ -17,6 +17,7 @@ from assistant.metadata import (
     find_dates,
     question_months,
     question_years,
+    undated_notice,
     without_dates,
 )
 from assistant.search import Filters
@@ -287,3 +288,24 @@ def test_dates_contradicted_when_no_best_passage_is_from_the_time_asked():
     assert scoring.dates_contradicted(np.array([-1.0, 0.0, 0.0]))  # undated ones support nothing
     assert not scoring.dates_contradicted(np.array([0.0, 0.0, 0.0]))  # no date asked, or none known
     assert not scoring.dates_contradicted(np.array([]))
+
+
+def test_a_time_no_document_is_from_is_unvouched_only_by_undated_passages_of_a_dated_corpus():
+    undated = np.zeros(3)
+    assert scoring.time_unvouched(undated, True, False, 0.9)
+    assert not scoring.time_unvouched(undated, False, False, 0.9)  # no time asked
+    assert not scoring.time_unvouched(undated, True, True, 0.9)  # some document is from then
+    assert not scoring.time_unvouched(undated, True, False, 0.5)  # most documents are undated
+    assert not scoring.time_unvouched(np.array([0.0, 1.0, 0.0]), True, False, 0.9)
+    # passages dated otherwise are dates_contradicted's case, not this one
+    assert not scoring.time_unvouched(np.array([-1.0, 0.0, 0.0]), True, False, 0.9)
+
+
+def test_the_undated_notice_names_the_time_asked():
+    assert (
+        undated_notice("2022年11月のプノンペンでの首脳会合では何が合意されたか。")
+        == "No document is from November 2022; the passages found are undated."
+    )
+    assert undated_notice("What did they agree in 2019?") == (
+        "No document is from 2019; the passages found are undated."
+    )
