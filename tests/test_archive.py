@@ -45,10 +45,10 @@ def test_archive_dev_set_stays_above_its_measured_floor(archive):
     ("name", "hit1", "hit3", "rejected"),
     [
         ("archive_blind_questions.jsonl", 0.78, 0.9, 0.92),
-        ("archive_blind2_questions.jsonl", 0.78, 0.9, 0.61),
+        ("archive_blind2_questions.jsonl", 0.78, 0.9, 0.69),
         ("archive_blind3_questions.jsonl", 0.65, 0.8, 0.61),
-        ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.53),
-        ("archive_blind5_questions.jsonl", 0.62, 0.8, 0.53),
+        ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.61),
+        ("archive_blind5_questions.jsonl", 0.62, 0.8, 0.61),
     ],
 )
 def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, rejected):
@@ -63,7 +63,8 @@ def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, 
     and rates no passage found states (assistant.amounts) took off-topic rejected to 1.0, 0.62,
     0.62 and 0.62. The fifth 45, written after that and measured before any change: 0.66/0.84
     (0.62; 0.46 without the amount rule). Undated passages no longer vouching for a time no
-    document is from (scoring.time_unvouched) then took blind 2 and 3 to 0.69."""
+    document is from (scoring.time_unvouched) then took blind 2 and 3 to 0.69, and counts
+    checked by what is counted blind 2 to 0.77, blind 4 and 5 to 0.69."""
     summary = evaluate(archive, read_questions(ROOT / "eval" / name))
     assert summary["overall"]["hit@1"] >= hit1
     assert summary["overall"]["hit@3"] >= hit3
@@ -143,18 +144,24 @@ def test_a_question_about_something_never_mentioned_says_so(archive):
     assert answer.notice == "The documents do not mention G20."
 
 
-def test_a_sum_or_rate_no_document_states_is_not_answered_confidently(archive):
-    """Near-topic questions whose dense margins lie in the answerable range: the secretariat
-    and the tariffs are in the archive, a budget or a tariff rate is not (assistant.amounts)."""
+def test_a_sum_rate_or_count_no_document_states_is_not_answered_confidently(archive):
+    """Near-topic questions whose dense margins lie in the answerable range: the secretariat,
+    the tariffs and Freedom Edge are in the archive, a budget, a tariff rate or a number of
+    ships is not (assistant.amounts). A count the archive gives is answered."""
     for question, notice in (
         ("What is the annual budget of the trilateral secretariat?", "an amount of money"),
         ("日米韓調整事務局の予算はいくらですか。", "an amount of money"),
         ("한미일 사무국의 연간 예산은 얼마인가?", "an amount of money"),
         ("What tariff rate did the United States agree on Japanese cars in 2025?", "a percentage"),
+        ("How many destroyers did the three countries send to Freedom Edge?", "a number of ships"),
+        ("프리덤 에지 훈련에는 몇 척의 함정이 참가했나?", "a number of ships"),
     ):
         answer = archive.ask(question)
         assert not answer.confident, question
         assert answer.notice == f"No passage found states {notice}.", question
+    counted = archive.ask("フリーダム・エッジは、リマでの首脳共同声明の時点で何回行われていたか。")
+    assert counted.confident and counted.notice is None
+    assert "最初の二回" in counted.passages[0].text, counted.passages[0].citation
 
 
 def test_undated_passages_do_not_vouch_for_a_time_no_document_is_from(archive):
