@@ -47,6 +47,7 @@ from assistant.metadata import (
     without_dates,
 )
 from assistant.name_sounds import NameSounds, SpokenNameIndex, spoken_words
+from assistant.ordinals import missing_ordinal_notice, missing_ordinals, ordinals
 from assistant.setting import FOCUS_WEIGHT, question_focus
 from assistant.sino_korean import OTHER_LANGUAGE as OTHER_READ_LANGUAGE
 from assistant.sino_korean import reading_pairs
@@ -285,6 +286,12 @@ class Retriever:
             self._time_coverage = frozenset(months), len(dated) / documents
         return self._time_coverage
 
+    def texts_of_documents_of(self, passage_ids: np.ndarray) -> list[str]:
+        """The text of every passage of the documents these passages are from."""
+        documents = np.unique(self.passage_documents[np.asarray(passage_ids, dtype=np.int64)])
+        members = np.flatnonzero(np.isin(self.passage_documents, documents))
+        return [self.stored.passages[int(i)]["text"] for i in members]
+
     def has_time(self, months: list[str], years: list[int]) -> bool:
         """Whether some document is from (or about) one of the months, else the years, named."""
         known = self._times()[0]
@@ -500,4 +507,9 @@ class Retriever:
         )
         if unstated:
             return hits, False, missing_amount_notice(unstated)
+        if ordinals(question):  # the documents are read only for a question that names one
+            best_documents = self.texts_of_documents_of(candidates[order[:DATE_CHECK_DEPTH]])
+            unnamed = missing_ordinals(question, best_documents)
+            if unnamed:
+                return hits, False, missing_ordinal_notice(unnamed)
         return hits, confident, None

@@ -47,8 +47,8 @@ def test_archive_dev_set_stays_above_its_measured_floor(archive):
         ("archive_blind_questions.jsonl", 0.78, 0.9, 0.92),
         ("archive_blind2_questions.jsonl", 0.78, 0.9, 0.69),
         ("archive_blind3_questions.jsonl", 0.65, 0.8, 0.61),
-        ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.61),
-        ("archive_blind5_questions.jsonl", 0.62, 0.8, 0.61),
+        ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.69),
+        ("archive_blind5_questions.jsonl", 0.62, 0.8, 0.69),
     ],
 )
 def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, rejected):
@@ -64,7 +64,8 @@ def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, 
     0.62 and 0.62. The fifth 45, written after that and measured before any change: 0.66/0.84
     (0.62; 0.46 without the amount rule). Undated passages no longer vouching for a time no
     document is from (scoring.time_unvouched) then took blind 2 and 3 to 0.69, and counts
-    checked by what is counted blind 2 to 0.77, blind 4 and 5 to 0.69."""
+    checked by what is counted blind 2 to 0.77, blind 4 and 5 to 0.69, and ordinals the best
+    documents never name (assistant.ordinals) blind 4 and 5 to 0.77."""
     summary = evaluate(archive, read_questions(ROOT / "eval" / name))
     assert summary["overall"]["hit@1"] >= hit1
     assert summary["overall"]["hit@3"] >= hit3
@@ -174,6 +175,24 @@ def test_undated_passages_do_not_vouch_for_a_time_no_document_is_from(archive):
     assert answer.notice == "No document is from November 2022; the passages found are undated."
     assert Path(answer.passages[0].source).name.startswith("01_lima-leaders-statement")
     assert archive.ask(question.format("2024年11月")).confident
+
+
+def test_an_ordinal_the_best_documents_never_name_is_not_answered_confidently(archive):
+    """The Lima statement praises the first two rounds of Freedom Edge; no document records a
+    fourth. An ordinal that names the meeting is looked for in the whole document, as the
+    readout's dateline says "the 13th" and another paragraph answers."""
+    for question in (
+        "フリーダム・エッジの第4回はどこで行われたか。",
+        "When and where was the fourth Freedom Edge exercise held?",
+    ):
+        answer = archive.ask(question)
+        assert not answer.confident, question
+        assert answer.notice == "The best-matching documents do not mention the 4th."
+    thirteenth = archive.ask(
+        "제13차 한미일 외교차관협의에서 김 차관은 3국 협력이 어떤 분야로 확대되고 있다고 했나?"
+    )
+    assert thirteenth.confident and thirteenth.notice is None
+    assert Path(thirteenth.passages[0].source).name.startswith("05_vm-virginia")
 
 
 def test_a_name_spelled_in_no_script_of_the_archive_says_so(archive):
