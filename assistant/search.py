@@ -498,8 +498,8 @@ class Retriever:
         if scoring.dates_contradicted(best_dates):
             return hits, False, other_dates_notice(question)
         months, years = question_months(question), question_years(question)
-        if scoring.time_unvouched(
-            best_dates, bool(months or years), self.has_time(months, years), self.dated_share
+        if (months or years) and scoring.time_unvouched(  # the corpus's times read on first need
+            best_dates, True, self.has_time(months, years), self.dated_share
         ):
             return hits, False, undated_notice(question)
         unstated = missing_amount(
