@@ -52,9 +52,13 @@ COMMON_CAPITALISED = frozenset(
     deputy leaders leader government governments meeting summit joint readout press release
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday
+    regarding concerning considering including excluding following given despite beyond
+    overall apart aside speaking turning looking based
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
-"""Capitalised words that open questions or name roles and months: not names of anything."""
+"""Capitalised words that open questions or name roles and months: not names of anything.
+A question that opens "Regarding Haiti, ..." once read "Regarding Haiti" as a name and refused
+an answerable question; so does any other word in -ing that opens a question (``_opening``)."""
 
 
 TRANSLATED_WORDS = frozenset(
@@ -88,7 +92,7 @@ def key_terms(question: str) -> tuple[list[str], list[str]]:
     names = []
     for match in _NAME.finditer(text):
         word = match.group(1)
-        if _base(word) in COMMON_CAPITALISED or word in acronyms:
+        if _base(word) in COMMON_CAPITALISED or word in acronyms or _opening(text, match):
             continue
         names.append(word)
     return acronyms, list(dict.fromkeys(names))
@@ -151,7 +155,12 @@ def name_runs(question: str) -> list[str]:
     for match in _NAME.finditer(text):
         word = match.group(1)
         base = _base(word)
-        if base in COMMON_CAPITALISED or base in TRANSLATED_WORDS or word in acronyms:
+        if (
+            base in COMMON_CAPITALISED
+            or base in TRANSLATED_WORDS
+            or word in acronyms
+            or _opening(text, match)
+        ):
             end = -2
             continue
         if runs and match.start() == end + 1 and text[end] == " ":
@@ -160,6 +169,12 @@ def name_runs(question: str) -> list[str]:
             runs.append([word])
         end = match.end()
     return list(dict.fromkeys(" ".join(run) for run in runs))
+
+
+def _opening(text: str, match: re.Match[str]) -> bool:
+    """Whether a capitalised word opens the question and ends in -ing ("Regarding",
+    "Following"): capitalised by grammar, not as a name."""
+    return not text[: match.start()].strip() and match.group(1).lower().endswith("ing")
 
 
 def _in_vocabulary(name: str, vocabulary: frozenset[str] | set[str]) -> bool:

@@ -102,7 +102,8 @@ places in kanji (平壌, 釜山)."""
 def sound_key(word: str, silent_r: bool = False) -> str:
     """The consonant classes of ``word``'s romanisation, repeats collapsed ("" if none); with
     ``silent_r``, an r before a consonant is dropped (York ヨーク, but Marco マルコ)."""
-    text = re.sub(r"[^a-z]", "", anyascii(word).lower())
+    # ッ doubles the next consonant (シップ "shippu", ship); anyascii writes it as a "t" of its own
+    text = re.sub(r"[^a-z]", "", anyascii(word.replace("ッ", "").replace("ｯ", "")).lower())
     for digraph, single in _DIGRAPHS:
         text = text.replace(digraph, single)
     text = re.sub(r"c(?=[eiy])", "s", text)
@@ -132,8 +133,10 @@ def may_be_han(name: str, korean_too: bool = False) -> bool:
 
 def _spellings(name: str) -> set[str]:
     """The keys ``name`` may be spelled with: its r before a consonant sounded or silent, its
-    final s kept or not (Brussels ``PRSRS``, ブリュッセル ``PRSR``)."""
-    keys = {sound_key(name), sound_key(name, silent_r=True)}
+    final s kept or not (Brussels ``PRSRS``, ブリュッセル ``PRSR``), its th as t or as s (Thomas
+    トーマス, but Youth ユース, Smith スミス: katakana and Hangul have no th)."""
+    spelled = {name, re.sub("th", "s", name, flags=re.IGNORECASE)}
+    keys = {key for n in spelled for key in (sound_key(n), sound_key(n, silent_r=True))}
     return keys | {k[:-1] for k in keys if k.endswith("S")}
 
 
