@@ -20,11 +20,14 @@ Measured on every question of the archive, book and seed sets, on the top three 
   before. Off-topic rejected: dev 0.8 -> 0.9, blind 1 0.77 -> 1.0, blind 3 0.46 -> 0.62,
   blind 4 0.38 -> 0.62 (and blind 5, written afterwards, 0.46 -> 0.62). No answerable question
   lost its confidence or its rank;
-- counts (tuned on all six blind sets): 11 questions, 6 of them off-topic, none of whose
-  passages states the count; 3 of those were answered confidently before (ships and aircraft
-  of Freedom Edge, North Korean soldiers sent to Russia). Of the 5 answerable ones, 4 have the
-  count in their passages (二回, 두 차례); the fifth ("how many rounds of Freedom Edge",
-  answered in Japanese) had its answer at rank 10, and is no longer confident.
+- counts (added after blind 5 was measured; blind 6 was written afterwards): 10 questions ask
+  for a count of one of these things. For 5 of the 6 off-topic ones no passage found states
+  the count (the sixth, 강아지 산책 몇 번, meets the seed's 二回 and its margin refuses it);
+  3 of them were answered confidently before (Freedom Edge's ships and aircraft, North Korean
+  soldiers sent to Russia), and blind 6's soldiers question is refused the same way. Of the 4
+  answerable ones, 3 have the count in their passages (二回, 두 차례); the fourth ("how many
+  rounds of Freedom Edge", asked in English of a Japanese answer ranked 10th) is no longer
+  confident.
 The limit is the depth: a passage that states some other sum among the three lets the
 question through (the seed's 15億米ドル theft, for "How much did South Korea pledge to invest in
 the US?"), and only the top passage would have been too strict for answers ranked second.

@@ -14,11 +14,14 @@ answered by the readout's third paragraph; "the 13th" is in its first). Only ord
 count: any number would not do, since "三か国" or "two" stand in nearly every passage (tried:
 the third Freedom Edge questions then passed on "三か国").
 
-Measured on every question of the archive, book and seed sets (tuned on them, all seen): 5 name
-an ordinal other than the first; the 3 answerable ones find it (the 13th vice-ministerial
-dialogue, the second youth summit), the 2 off-topic ones (the third Freedom Edge, asked in two
-sets) do not and were answered confidently before. Off-topic rejected: blind 4 and 5
-0.69 -> 0.77.
+Measured on every question of the archive, book and seed sets seen when it was written (dev,
+fresh, probe, blind 1-5): 5 name an ordinal other than the first; the 3 answerable ones find
+it (the 13th vice-ministerial dialogue, the second youth summit), the 2 off-topic ones (the
+third Freedom Edge, asked in two sets) do not and were answered confidently before. Off-topic
+rejected: blind 4 and 5 0.69 -> 0.77. Blind 6, written afterwards, asks about the third
+Freedom Edge too, refused the same way; and in English about the second youth summit, whose
+answer (in the Japanese seed) is not among the best documents: the rule then reports that
+retrieval miss as not confident.
 
 >>> sorted(ordinals("第3回のフリーダム・エッジと13th dialogue、세 번째 회의"))
 [3, 13]
