@@ -63,7 +63,17 @@ _WORDS = {
 }
 _ENGLISH = re.compile(r"\b(" + "|".join(_WORDS) + r")\b", re.IGNORECASE)
 _KOREAN = re.compile(r"(두|세|네|다섯|여섯|일곱|여덟|아홉|열)\s?번째")
-_KOREAN_NUMBERS = {"두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9}
+_KOREAN_NUMBERS = {
+    "두": 2,
+    "세": 3,
+    "네": 4,
+    "다섯": 5,
+    "여섯": 6,
+    "일곱": 7,
+    "여덟": 8,
+    "아홉": 9,
+    "열": 10,
+}
 
 
 def _value(numeral: str) -> int | None:
@@ -81,7 +91,7 @@ def ordinals(text: str) -> set[int]:
     text = unicodedata.normalize("NFKC", text)
     found = {_value(m.group(1)) for form in _FORMS for m in form.finditer(text)}
     found |= {_WORDS[m.group(1).lower()] for m in _ENGLISH.finditer(text)}
-    found |= {_KOREAN_NUMBERS.get(m.group(1), 10) for m in _KOREAN.finditer(text)}
+    found |= {_KOREAN_NUMBERS[m.group(1)] for m in _KOREAN.finditer(text)}
     return {n for n in found if n is not None and n > 1}
 
 

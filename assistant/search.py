@@ -56,6 +56,7 @@ from assistant.store import StoredIndex
 DATE_CHECK_DEPTH = 3
 """How many of the best passages are checked for one from the time the question asks: when none
 is and one is known to be from another, the answer is not confident (scoring.dates_contradicted).
+The amount and ordinal checks read as many (assistant.amounts, assistant.ordinals).
 """
 
 CANDIDATES = 100
@@ -152,7 +153,7 @@ class Retriever:
         self.passage_files = np.array([p["source"] for p in passages])
         self.passage_file_names = np.array([file_name(s) for s in self.passage_files])
         self.passage_documents = np.unique(self.passage_files, return_inverse=True)[1]
-        self._time_coverage: tuple[frozenset[str], float] | None = None
+        self._time_coverage: tuple[frozenset[str], frozenset[int], float] | None = None
         import faiss
 
         # One question is one small search: measured at 100k passages, an exact scan took
@@ -272,9 +273,9 @@ class Retriever:
                 self._acronym_index = AcronymIndex(texts)
         return self._spoken_index, self._acronym_index
 
-    def _times(self) -> tuple[frozenset[str], float]:
-        """Every month some document is from or about, and the share of documents that have
-        one: worked out on the first question that names a time."""
+    def _times(self) -> tuple[frozenset[str], frozenset[int], float]:
+        """Every month and year some document is from or about, and the share of documents
+        that have one: worked out on the first question that names a time."""
         if self._time_coverage is None:
             months: set[str] = set()
             dated: set[int] = set()
@@ -283,7 +284,8 @@ class Retriever:
                     months.update(p["months"])
                     dated.add(int(document))
             documents = len(set(self.passage_documents.tolist())) or 1
-            self._time_coverage = frozenset(months), len(dated) / documents
+            years = frozenset(int(m[:4]) for m in months)
+            self._time_coverage = frozenset(months), years, len(dated) / documents
         return self._time_coverage
 
     def texts_of_documents_of(self, passage_ids: np.ndarray) -> list[str]:
@@ -294,15 +296,15 @@ class Retriever:
 
     def has_time(self, months: list[str], years: list[int]) -> bool:
         """Whether some document is from (or about) one of the months, else the years, named."""
-        known = self._times()[0]
+        known_months, known_years, _ = self._times()
         if months:
-            return bool(known.intersection(months))
-        return bool({int(m[:4]) for m in known}.intersection(years))
+            return bool(known_months.intersection(months))
+        return bool(known_years.intersection(years))
 
     @property
     def dated_share(self) -> float:
         """The share of documents whose text gives a date (scoring.DATED_SHARE)."""
-        return self._times()[1]
+        return self._times()[2]
 
     @property
     def spoken_index(self) -> SpokenNameIndex:
