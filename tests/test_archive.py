@@ -49,8 +49,8 @@ def test_archive_dev_set_stays_above_its_measured_floor(archive):
         ("archive_blind3_questions.jsonl", 0.65, 0.8, 0.61),
         ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.69),
         ("archive_blind5_questions.jsonl", 0.62, 0.8, 0.69),
-        ("archive_blind6_questions.jsonl", 0.56, 0.72, 0.38),
-        ("archive_blind7_questions.jsonl", 0.52, 0.71, 0.53),
+        ("archive_blind6_questions.jsonl", 0.56, 0.72, 0.46),
+        ("archive_blind7_questions.jsonl", 0.52, 0.71, 0.61),
     ],
 )
 def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, rejected):
@@ -70,7 +70,9 @@ def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, 
     documents never name (assistant.ordinals) blind 4 and 5 to 0.77. The sixth 45, written after
     all of that and measured before any change: 0.59/0.75 (0.46; 0.31 without this round's
     rules). The seventh 45, written after the sixth round and measured before any change:
-    0.56/0.75 (0.62)."""
+    0.56/0.75 (0.62). Both it and the sixth ask where the "제1회" youth summit was held, which
+    the documents never number: the first as a meeting's number (assistant.ordinals) took
+    them to 0.69 and 0.54."""
     summary = evaluate(archive, read_questions(ROOT / "eval" / name))
     assert summary["overall"]["hit@1"] >= hit1
     assert summary["overall"]["hit@3"] >= hit3

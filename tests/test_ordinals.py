@@ -23,8 +23,13 @@ from assistant.ordinals import missing_ordinal_notice, missing_ordinals, ordinal
         ("세 번째 만남", {3}),
         ("제13차 한미일 외교차관협의", {13}),
         ("국교정상화 60주년", {60}),
-        # the first is not checked, nor are numbers that are not ordinals
-        ("最初の会合、第1回、the first meeting, 첫 번째", set()),
+        # the first only as a meeting's number, never as a title; numbers that are not
+        # ordinals are not read
+        ("第1回日米韓グローバル・リーダーシップ・ユース・サミット", {1}),
+        ("第一回の会合", {1}),
+        ("제1회 청년 서밋", {1}),
+        ("最初の会合、初の首脳会合、the first meeting, 첫 번째, 1st round", set()),
+        ("張虎鎮第1次官、장호진 제1차관, 1st Vice Minister", set()),
         ("三か国は2025年4月3日に二回会合した", set()),
         ("three countries met twice in 2024", set()),
     ],
@@ -38,6 +43,13 @@ def test_an_ordinal_is_missing_only_when_no_text_names_it():
     assert missing_ordinals(question, ["最初の二回の成功裏の実施", "三か国の共同訓練"]) == {3}
     assert missing_ordinals(question, ["the first two rounds", "第3回目の訓練"]) == set()
     assert missing_ordinals("When was Freedom Edge held?", ["nothing"]) == set()
+
+
+def test_a_numbered_first_meeting_is_not_found_in_a_first_of_another_kind():
+    question = "제1회 한미일 청년 서밋은 어디에서 열렸나?"
+    others = ["이재명 정부 출범 후 첫 운영이사회", "장호진 제1차관"]
+    assert missing_ordinals(question, others) == {1}
+    assert missing_ordinals(question, ["第1回日米韓ユース・サミット"]) == set()
 
 
 def test_the_notice_names_the_ordinals_in_english():
