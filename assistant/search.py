@@ -428,11 +428,8 @@ class Retriever:
         rows, counts = self.sentence_rows(candidates)
         sentence_lexical = scoring.normalised(self.sentence_lexical.scores(tokens)[rows])
         passages = [self.stored.passages[int(i)] for i in candidates]
-        date = scoring.date_evidence(
-            question_months(question),
-            question_years(question),
-            [p.get("months") or [] for p in passages],
-        )
+        months, years = question_months(question), question_years(question)
+        date = scoring.date_evidence(months, years, [p.get("months") or [] for p in passages])
         evidence = scoring.Evidence(
             passage=passage,
             best_sentence=best_sentence,
@@ -499,7 +496,6 @@ class Retriever:
         best_dates = evidence.date[order[:DATE_CHECK_DEPTH]]
         if scoring.dates_contradicted(best_dates):
             return hits, False, other_dates_notice(question)
-        months, years = question_months(question), question_years(question)
         if (months or years) and scoring.time_unvouched(  # the corpus's times read on first need
             best_dates, True, self.has_time(months, years), self.dated_share
         ):
