@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import IndexMismatchError, IndexNotFoundError, InputError, ModelError
 
 if TYPE_CHECKING:
-    from assistant.distributed import RaySettings
-    from assistant.encoder import Encoder, ModelInfo
-    from assistant.indexer import BuildReport
-    from assistant.search import Filters, Retriever
-    from assistant.store import StoredIndex
+    from assistant.encoding.cluster import RaySettings
+    from assistant.encoding.encoder import Encoder, ModelInfo
+    from assistant.indexing.indexer import BuildReport
+    from assistant.indexing.store import StoredIndex
+    from assistant.retrieval.retriever import Filters, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -185,9 +185,9 @@ class Assistant:
         ``model`` must match the model the index was built with (it is read from the index
         when not given). Raises IndexNotFoundError, IndexMismatchError or ModelError.
         """
-        from assistant import indexer
-        from assistant.model import load_model
-        from assistant.store import load_index
+        from assistant.encoding.models import load_model
+        from assistant.indexing import indexer
+        from assistant.indexing.store import load_index
 
         path = Path(index_dir) if index_dir is not None else default_index_dir()
         if build_missing is None:
@@ -235,8 +235,8 @@ class Assistant:
         """Open the index at ``path`` with a model already loaded (``load_model``): for a
         process that holds one model for several indexes, as tests and benchmarks do.
         Raises IndexMismatchError when the index was built with another model."""
-        from assistant.search import Retriever
-        from assistant.store import load_index
+        from assistant.indexing.store import load_index
+        from assistant.retrieval.retriever import Retriever
 
         stored = stored or load_index(path)
         check_model(stored.manifest, info, path)
@@ -251,7 +251,7 @@ class Assistant:
     ) -> BuildReport:
         """Index more files into this assistant's index (with its loaded model) and answer
         from them at once. Returns the BuildReport; raises CorpusError, BuildLockedError."""
-        from assistant import indexer
+        from assistant.indexing import indexer
 
         recorded = self.manifest.get("inputs", [])
         added = [str(Path(p).expanduser().absolute()) for p in paths]
@@ -277,7 +277,7 @@ class Assistant:
             return self._reload()
 
     def _reload(self) -> bool:
-        from assistant.store import changed_mapped_files, generation_identity
+        from assistant.indexing.store import changed_mapped_files, generation_identity
 
         served = self._retriever.stored
         live = generation_identity(self.index_dir)
@@ -346,7 +346,7 @@ class Assistant:
         ``language`` (``ja``, ``en``, ``ko``), ``source`` (a document's path or file name) and
         ``date_from``/``date_to`` (ISO dates, inclusive) restrict which passages may answer.
         """
-        from assistant import scoring
+        from assistant.retrieval import scoring
 
         cleaned, notice = clean_question(question)
         k = check_k(k)
@@ -394,8 +394,8 @@ class Assistant:
         """Parallel versions (assistant.versions): the k best different answers, each shown in
         the question's language when the index has it in that language (a language or
         document filter keeps the version it admitted), with its versions attached."""
-        from assistant.metadata import detect_language
-        from assistant.versions import with_versions
+        from assistant.indexing.versions import with_versions
+        from assistant.ingest.metadata import detect_language
 
         retriever = self._retriever
         preferred = language or (None if source else detect_language(question))
@@ -410,8 +410,8 @@ class Assistant:
     ) -> Filters:
         """The filters as given, checked against this index; raises InputError listing the
         allowed values."""
-        from assistant.documents import file_name
-        from assistant.search import Filters
+        from assistant.ingest.documents import file_name
+        from assistant.retrieval.retriever import Filters
 
         if language is not None and language not in self.languages:
             raise InputError(
@@ -491,13 +491,13 @@ def build_index(
     Returns a BuildReport with counts. Raises CorpusError when no readable text is found and
     BuildLockedError when another build holds the index.
     """
-    from assistant import indexer
+    from assistant.indexing import indexer
 
     target = Path(index_dir) if index_dir is not None else default_index_dir()
     # Paths, files and the build lock are checked before the model loads (fast failure).
     wrap = None
     if ray is not None:
-        from assistant.distributed import ray_encoder_factory
+        from assistant.encoding.cluster import ray_encoder_factory
 
         wrap = ray_encoder_factory(ray)
     return indexer.build_files(

@@ -23,8 +23,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.documents import file_name
 from assistant.errors import InputError
+from assistant.ingest.documents import file_name
 
 if TYPE_CHECKING:
     from assistant.api import Assistant, Passage

@@ -85,7 +85,7 @@ def _stemmer() -> Stemmer.Stemmer:
 @lru_cache(maxsize=1)
 def gloss_table() -> dict[str, str]:
     """Each dictionary form's stems, space-separated (read once, 0.3 s; split on use)."""
-    path = resources.files("assistant") / "japanese_glosses.tsv.xz"
+    path = resources.files("assistant") / "data" / "japanese_glosses.tsv.xz"
     with path.open("rb") as packed:
         lines = lzma.decompress(packed.read()).decode("utf-8").splitlines()
     return dict(line.split("\t", 1) for line in lines)

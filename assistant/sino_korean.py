@@ -54,7 +54,7 @@ seed's extra set a Japanese question (1.0 -> 0.957)."""
 
 @lru_cache(maxsize=1)
 def _readings() -> dict[str, str]:
-    path = resources.files("assistant") / "hangul_readings.json"
+    path = resources.files("assistant") / "data" / "hangul_readings.json"
     packed = json.loads(path.read_text(encoding="utf-8"))["readings"]
     return dict(zip(packed[0::2], packed[1::2], strict=True))
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from assistant.encoder import ModelInfo
+    from assistant.encoding.encoder import ModelInfo
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_FILE = REPO / "corpus" / "000_2daad77d3c406492.txt"
@@ -106,7 +106,7 @@ class SeedText:
 
 
 def read_seed() -> SeedText:
-    from assistant.documents import load_documents
+    from assistant.ingest.documents import load_documents
 
     document = load_documents([SEED_FILE])[0]
     sentences = [s.text for p in document.paragraphs for s in p.sentences]

@@ -65,7 +65,7 @@ def labelled_pages(workdir: Path) -> list[dict[str, Any]]:
 
 
 def trafilatura_paragraphs(data: bytes) -> list[str]:
-    from assistant.formats.html import read_html
+    from assistant.ingest.formats.html import read_html
 
     return [b.text for b in read_html(data).blocks if b.kind != "heading"]
 
@@ -75,7 +75,7 @@ def readability_paragraphs(data: bytes) -> list[str]:
     import lxml.html
     from readability import Document
 
-    from assistant.formats.html import decode_html
+    from assistant.ingest.formats.html import decode_html
 
     summary = Document(decode_html(data) or "").summary(html_partial=True)
     tree = lxml.html.fragment_fromstring(summary, create_parent="div")
@@ -119,7 +119,7 @@ def score(extract: Callable[[bytes], list[str]], pages: list[dict[str, Any]]) ->
 
 def pages_per_second(paths: list[Path], pages_in: Callable[[Path], int]) -> float:
     """read_document over ``paths`` repeatedly for MIN_SECONDS; pages read per second."""
-    from assistant.documents import read_document
+    from assistant.ingest.documents import read_document
 
     count, started = 0, time.perf_counter()
     while time.perf_counter() - started < MIN_SECONDS:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from assistant.encoder import ModelInfo
+    from assistant.encoding.encoder import ModelInfo
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -64,9 +64,9 @@ def main() -> None:
     args = parser.parse_args()
 
     import corpus as bench_corpus
-    from assistant import indexer
-    from assistant.model import ModelInfo
-    from assistant.store import load_index
+    from assistant.encoding.models import ModelInfo
+    from assistant.indexing import indexer
+    from assistant.indexing.store import load_index
 
     made = bench_corpus.make_corpus(args.passages, CACHE, bench_corpus.sentence_pool())
     info = ModelInfo("random-unit-vectors", 384, "none")

@@ -76,7 +76,7 @@ def measure(index_dir: Path, reps: int = 30) -> dict[str, Any]:
     from mcp import Client
 
     from assistant import Assistant
-    from assistant.mcp_server import CitedSearch, create_server
+    from assistant.interfaces.mcp_server import CitedSearch, create_server
 
     assistant = Assistant.load(index_dir)
     tools = CitedSearch(assistant)

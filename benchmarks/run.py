@@ -168,9 +168,9 @@ def is_seed_hit(passage: Any, paragraph: int) -> bool:
 def child_build(paths: list[str], index_dir: str, model: str) -> dict[str, Any]:
     """Load ``model`` and build an index for real, every vector computed."""
     started = time.perf_counter()
-    from assistant import indexer
-    from assistant.model import load_model
-    from assistant.store import load_index
+    from assistant.encoding.models import load_model
+    from assistant.indexing import indexer
+    from assistant.indexing.store import load_index
 
     encoder, info = load_model(model)
     loaded = time.perf_counter()
@@ -195,8 +195,8 @@ def _open(index_dir: Path, model: str) -> tuple[Assistant, float, float]:
     and index-open seconds. The large indexes are recorded under the default model's name (their
     vectors are fp32, which torch computes too); another route is let in under that name."""
     from assistant.api import Assistant
-    from assistant.model import ModelInfo, load_model
-    from assistant.store import read_manifest
+    from assistant.encoding.models import ModelInfo, load_model
+    from assistant.indexing.store import read_manifest
 
     started = time.perf_counter()
     encoder, info = load_model(model)
@@ -216,7 +216,7 @@ def hnsw_recall(
     each, over ``questions`` (only meaningful when the index is HNSW)."""
     import numpy as np
 
-    from assistant.store import index_kind
+    from assistant.indexing.store import index_kind
 
     stored = qa.retriever.stored
     vectors = stored.passage_vectors
@@ -358,9 +358,9 @@ def large_index(size: int, log: Any) -> tuple[Path, dict[str, Any]]:
     import numpy as np
 
     import corpus as bench_corpus
-    from assistant import indexer
-    from assistant.documents import load_documents
-    from assistant.store import read_manifest
+    from assistant.indexing import indexer
+    from assistant.indexing.store import read_manifest
+    from assistant.ingest.documents import load_documents
 
     pool = bench_corpus.sentence_pool()
     made = bench_corpus.make_corpus(size, CACHE, pool)
@@ -372,7 +372,7 @@ def large_index(size: int, log: Any) -> tuple[Path, dict[str, Any]]:
             return index_dir, json.loads(info_file.read_text())
         except Exception:
             pass
-    from assistant.model import load_model
+    from assistant.encoding.models import load_model
 
     started = time.perf_counter()
     encoder, info = load_model()
@@ -441,7 +441,7 @@ def calibrate(real_index: Path, approx_index: Path) -> dict[str, Any]:
     """How close the approximated passage vectors are to real ones (same corpus)."""
     import numpy as np
 
-    from assistant.store import load_index
+    from assistant.indexing.store import load_index
 
     real, approx = load_index(real_index), load_index(approx_index)
     by_hash = {p["hash"]: v for p, v in zip(real.passages, real.passage_vectors, strict=True)}

@@ -46,8 +46,12 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import Assistant, build_index, indexer, metadata, name_sounds, scoring, search
+from assistant import Assistant, build_index, name_sounds
 from assistant.evaluate import evaluate, read_questions
+from assistant.indexing import indexer
+from assistant.ingest import metadata
+from assistant.retrieval import retriever as search
+from assistant.retrieval import scoring
 
 ROOT = Path(__file__).resolve().parent.parent
 TECHNIQUES = (

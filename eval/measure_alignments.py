@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from assistant import Assistant, build_index
-from assistant.versions import alignment_accuracy
+from assistant.indexing.versions import alignment_accuracy
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,8 +21,8 @@ import numpy as np
 
 from assistant import Assistant, build_index
 from assistant.evaluate import read_questions
-from assistant.indexer import passage_embedding_text
-from assistant.lexical import TOKENIZERS, LexicalIndex
+from assistant.indexing.indexer import passage_embedding_text
+from assistant.indexing.lexical import TOKENIZERS, LexicalIndex
 
 
 def _features(qa: Assistant, rows: list[dict]) -> list[dict]:

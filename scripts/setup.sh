@@ -34,7 +34,7 @@ fi
 $VENV/bin/python -c "
 import logging; logging.basicConfig(level=logging.INFO, format='[setup] %(message)s')
 logging.getLogger('sentence_transformers').setLevel(logging.WARNING)
-from assistant.model import build_default_model; print('[setup] model ready:', build_default_model())
+from assistant.encoding.models import build_default_model; print('[setup] model ready:', build_default_model())
 "
 
 # 3. For tests: a real headless browser and fonts that show Japanese.

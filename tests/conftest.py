@@ -34,6 +34,6 @@ def seed_assistant(seed_index):
 def embedding_model():
     """The default model and its identity, loaded once for tests that embed or build in-process
     (each load costs about 3 s)."""
-    from assistant.model import load_model
+    from assistant.encoding.models import load_model
 
     return load_model()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.accounts import account_language, without_account
-from assistant.scoring import Evidence, account_evidence, passage_scores
+from assistant.retrieval.scoring import Evidence, account_evidence, passage_scores
 
 
 @pytest.mark.parametrize(

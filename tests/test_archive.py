@@ -239,7 +239,7 @@ def test_a_korean_question_finds_the_japanese_paragraph_by_its_sino_korean_words
     top = archive.ask(question, k=3).passages[0]
     assert top.source.endswith("07_secretariat-launch-2024-11.ja.txt")
     assert "調整及び履行に関する業務" in top.text
-    from assistant import scoring
+    from assistant.retrieval import scoring
 
     monkeypatch.setattr(scoring, "READING_WEIGHT", 0.0)
     assert "調整及び履行に関する業務" not in archive.ask(question, k=3).passages[0].text
@@ -271,7 +271,7 @@ def test_the_dictionary_bridge_finds_the_answer_across_english_and_japanese(
     glosses link the answer's words (scoring.GLOSS_WEIGHT)."""
     top = archive.ask(question, k=3).passages[0]
     assert top.source.endswith(document) and answer in top.text, top.citation
-    from assistant import scoring
+    from assistant.retrieval import scoring
 
     monkeypatch.setattr(scoring, "GLOSS_WEIGHT", 0.0)
     top = archive.ask(question, k=3).passages[0]
@@ -283,7 +283,7 @@ def test_an_acronym_few_statements_name_picks_them_in_any_language(archive, monk
     without the acronym evidence (scoring.NAME_WEIGHT) an English question about it got the
     English Bali readout first, closer for being English. The dictionary bridge (ハイチ, 治安)
     finds it too, so the acronym is checked with that bridge off."""
-    from assistant import scoring
+    from assistant.retrieval import scoring
 
     monkeypatch.setattr(scoring, "GLOSS_WEIGHT", 0.0)
     question = "What did the G7 ministers say about the security force in Haiti?"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chunking import is_broken_continuation, join_lines, split_sentences
-from assistant.documents import parse_document
+from assistant.ingest.chunking import is_broken_continuation, join_lines, split_sentences
+from assistant.ingest.documents import parse_document
 
 
 @pytest.mark.parametrize(

@@ -166,7 +166,7 @@ def test_help_is_fast_and_does_not_import_torch():
             [
                 sys.executable,
                 "-c",
-                "import sys\nfrom assistant.cli import main\n"
+                "import sys\nfrom assistant.interfaces.cli import main\n"
                 "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
                 "heavy = [m for m in ('torch', 'faiss', 'sentence_transformers', 'gradio') "
                 "if m in sys.modules]\nprint('HEAVY', heavy, file=sys.stderr)",
@@ -187,7 +187,7 @@ def test_ask_answers_without_importing_torch_or_gradio(seed_index):
         [
             sys.executable,
             "-c",
-            "import sys\nfrom assistant.cli import main\n"
+            "import sys\nfrom assistant.interfaces.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
             "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'gradio') "
             "if m in sys.modules]\nprint('HEAVY', heavy, file=sys.stderr)",

@@ -9,8 +9,8 @@ import hashlib
 
 import numpy as np
 
-from assistant import confidence
-from assistant.encoder import Encoder, ModelInfo
+from assistant.answer import confidence
+from assistant.encoding.encoder import Encoder, ModelInfo
 
 DIMENSION = 64
 

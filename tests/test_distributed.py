@@ -25,9 +25,9 @@ from commands import assert_one_line_error
 
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # before Ray is imported
 
-from assistant.distributed import RaySettings, _in_order, parse_address
+from assistant.encoding.cluster import RaySettings, _in_order, parse_address
 from assistant.errors import ClusterError, InputError
-from assistant.store import load_index
+from assistant.indexing.store import load_index
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
@@ -94,8 +94,8 @@ def test_in_order_refuses_missing_or_duplicated_rows(batches):
 def test_ray_encoder_is_an_encoder_without_touching_ray(embedding_model):
     """It stands where the local encoder stands, with its identity and its query vectors;
     Ray is reached only when documents are embedded."""
-    from assistant.distributed import RayEncoder
-    from assistant.encoder import Encoder
+    from assistant.encoding.cluster import RayEncoder
+    from assistant.encoding.encoder import Encoder
 
     local, info = embedding_model
     encoder = RayEncoder(local, RaySettings(address="127.0.0.1:1"))

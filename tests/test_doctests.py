@@ -11,15 +11,15 @@ from assistant import (
     amounts,
     bridging,
     glosses,
-    hubness,
     key_terms,
-    metadata,
     name_sounds,
     ordinals,
-    scoring,
     setting,
     sino_korean,
 )
+from assistant.indexing import hubness
+from assistant.ingest import metadata
+from assistant.retrieval import scoring
 
 PURE_MODULES = [
     amounts,

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import (
+from assistant.errors import CorpusError
+from assistant.indexing.indexer import citation_for, passages_from
+from assistant.ingest.documents import (
     iter_files,
     load_documents,
     parse_document,
     read_corpus,
     read_file,
 )
-from assistant.errors import CorpusError
-from assistant.indexer import citation_for, passages_from
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"

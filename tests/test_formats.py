@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import parse_document, read_corpus, read_document
 from assistant.errors import CorpusError
-from assistant.formats import UnreadableFile
-from assistant.formats.html import declared_charset, read_html
-from assistant.formats.pdf import join_wrapped, normalise_lookalikes, read_pdf
-from assistant.indexer import citation_for, passages_from
+from assistant.indexing.indexer import citation_for, passages_from
+from assistant.ingest.documents import parse_document, read_corpus, read_document
+from assistant.ingest.formats import UnreadableFile
+from assistant.ingest.formats.html import declared_charset, read_html
+from assistant.ingest.formats.pdf import join_wrapped, normalise_lookalikes, read_pdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))

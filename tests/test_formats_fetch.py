@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.fetch import FetchError, fetch
+from assistant.ingest.fetch import FetchError, fetch
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,9 +99,9 @@ def test_fetch_keeps_a_snapshot_and_asks_before_fetching_again(server, tmp_path)
 
 
 def test_url_sources_never_make_an_index_stale(tmp_path):
-    from assistant.documents import read_document
-    from assistant.indexer import is_stale, sources_of
-    from assistant.store import PIPELINE_VERSION
+    from assistant.indexing.indexer import is_stale, sources_of
+    from assistant.indexing.store import PIPELINE_VERSION
+    from assistant.ingest.documents import read_document
 
     folder = tmp_path / "docs"
     folder.mkdir()

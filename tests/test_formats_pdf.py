@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fixtures.printing import chromium, print_to_pdf
 
-from assistant.documents import parse_document, read_document
+from assistant.ingest.documents import parse_document, read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"

@@ -16,8 +16,8 @@ import pytest
 from assistant import Assistant, IndexMismatchError
 from assistant.durable import file_problem, record_files, remove_leftovers, storage_error
 from assistant.errors import StorageError
-from assistant.provenance import relative_source
-from assistant.store import live_generation
+from assistant.indexing.store import live_generation
+from assistant.ingest.provenance import relative_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
@@ -76,7 +76,7 @@ def test_storage_errors_are_one_line(exc, message):
 
 @pytest.mark.slow
 def test_a_deleted_and_rebuilt_index_never_reuses_a_generation_name(tmp_path, embedding_model):
-    from assistant import indexer
+    from assistant.indexing import indexer
 
     encoder, info = embedding_model
     index = tmp_path / "index"
@@ -96,7 +96,7 @@ def test_a_server_prepares_each_index_it_serves_in_the_background(tmp_path, embe
     thread, for the index loaded and again for one swapped in."""
     import time
 
-    from assistant import indexer
+    from assistant.indexing import indexer
 
     encoder, info = embedding_model
     index = tmp_path / "index"
@@ -148,7 +148,7 @@ def test_a_mapped_file_rewritten_in_place_is_refused_once_then_recovered(
 def test_a_bad_new_generation_is_reported_once_and_the_old_one_kept(
     seed_index, tmp_path, embedding_model, caplog
 ):
-    from assistant import indexer
+    from assistant.indexing import indexer
 
     index = _private_copy(seed_index, tmp_path)
     qa = _assistant(index, embedding_model)

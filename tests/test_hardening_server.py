@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from serving import build_in_subprocess, copy_index, running_server
 
-from assistant.store import live_generation
+from assistant.indexing.store import live_generation
 
 ROOT = Path(__file__).resolve().parent.parent
 CYBER = "北朝鮮のサイバー攻撃で盗まれた暗号資産について"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from assistant.evaluate import evaluate, read_questions
-from assistant.hubness import excess
+from assistant.indexing.hubness import excess
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"

@@ -14,8 +14,8 @@ import pytest
 
 from assistant import Assistant, IndexMismatchError, build_index
 from assistant.errors import CorpusError, IndexNotFoundError
-from assistant.indexer import build, count_changes, is_stale
-from assistant.store import FORMAT_VERSION, PIPELINE_VERSION, load_index, read_manifest
+from assistant.indexing.indexer import build, count_changes, is_stale
+from assistant.indexing.store import FORMAT_VERSION, PIPELINE_VERSION, load_index, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
@@ -340,7 +340,7 @@ def test_build_index_fails_fast_on_bad_paths(tmp_path):
 
 def test_file_changed_during_a_build_leaves_the_index_stale(tmp_path, embedding_model):
     """The manifest describes the bytes that were read, not the file as it is at save time."""
-    from assistant.documents import read_corpus
+    from assistant.ingest.documents import read_corpus
 
     encoder, info = embedding_model
     corpus_dir = _write(tmp_path / "corpus", {"space.txt": SPACE})
@@ -354,7 +354,7 @@ def test_file_changed_during_a_build_leaves_the_index_stale(tmp_path, embedding_
 def test_large_index_switches_to_hnsw_and_answers_the_same(tmp_path, embedding_model, monkeypatch):
     """Past HNSW_MIN_PASSAGES the dense candidates come from an HNSW graph (threshold lowered
     here so the seed crosses it); answers and stored vectors stay those of the exact index."""
-    from assistant import indexer, store
+    from assistant.indexing import indexer, store
 
     encoder, info = embedding_model
     exact_dir, hnsw_dir = tmp_path / "exact", tmp_path / "hnsw"

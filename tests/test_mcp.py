@@ -323,7 +323,7 @@ def test_http_serves_the_same_tools_beside_the_chat(http, seed_assistant):
 
 
 def test_search_result_renders_each_citation_before_its_quotation(seed_assistant):
-    from assistant.mcp_server import CitedSearch, render_search
+    from assistant.interfaces.mcp_server import CitedSearch, render_search
 
     result = CitedSearch(seed_assistant).search(CYBER_THEFT_QUESTION, k=3)
     text = render_search(result)
@@ -334,7 +334,7 @@ def test_search_result_renders_each_citation_before_its_quotation(seed_assistant
 
 
 def test_an_unanswerable_question_says_so(seed_assistant):
-    from assistant.mcp_server import NOT_FOUND_NOTICE, CitedSearch, render_search
+    from assistant.interfaces.mcp_server import NOT_FOUND_NOTICE, CitedSearch, render_search
 
     result = CitedSearch(seed_assistant).search("How do I bake sourdough bread?", k=2)
     assert result.confident is False

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import model as model_module
-from assistant.documents import load_documents
-from assistant.model import load_model
+from assistant.encoding import models as model_module
+from assistant.encoding.models import load_model
+from assistant.ingest.documents import load_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"

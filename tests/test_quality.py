@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluate import evaluate, read_questions
-from assistant.lexical import LexicalIndex, bigram_tokens
+from assistant.indexing.lexical import LexicalIndex, bigram_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, CorpusError, IndexMismatchError, InputError, build_index
-from assistant.store import live_generation, load_index
+from assistant.indexing.store import live_generation, load_index
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"

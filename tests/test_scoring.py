@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant import scoring
-from assistant.documents import parse_document
-from assistant.key_terms import key_terms, missing_terms, not_found_notice
-from assistant.metadata import (
+from assistant.ingest.documents import parse_document
+from assistant.ingest.metadata import (
     date_in_name,
     dateline_date,
     detect_language,
@@ -20,7 +18,9 @@ from assistant.metadata import (
     undated_notice,
     without_dates,
 )
-from assistant.search import Filters
+from assistant.key_terms import key_terms, missing_terms, not_found_notice
+from assistant.retrieval import scoring
+from assistant.retrieval.retriever import Filters
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import versions
-from assistant.versions import Link, align, dates_compatible, declared_links
+from assistant.indexing import versions
+from assistant.indexing.versions import Link, align, dates_compatible, declared_links
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = json.loads((ROOT / "eval" / "alignments.json").read_text(encoding="utf-8"))
@@ -200,7 +200,7 @@ def test_a_sidecar_declares_versions_and_a_rebuild_picks_it_up(tmp_path):
     """03/04 (a statement and a readout of one meeting) are not found as versions; declared,
     they are grouped, by an incremental rebuild that embeds nothing again."""
     from assistant import build_index
-    from assistant.store import read_manifest
+    from assistant.indexing.store import read_manifest
 
     folder = tmp_path / "docs"
     folder.mkdir()

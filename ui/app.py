@@ -23,9 +23,9 @@ import gradio as gr
 
 from assistant import Assistant, AssistantError
 from assistant.api import check_k
-from assistant.console import print_progress
-from assistant.indexer import STAGES
-from assistant.provenance import relative_source
+from assistant.indexing.indexer import STAGES
+from assistant.ingest.provenance import relative_source
+from assistant.interfaces.console import print_progress
 from ui import render
 from ui.filters import FilterControls, SearchFilters, filter_panel, refreshed_choices
 from ui.uploads import (
@@ -530,7 +530,7 @@ def serve(
     demo = create_app(assistant, allow_upload, full_paths, uploads if allow_upload else None)
     options = launch_options(host, port, allow_upload)
     if mcp:
-        from assistant.mcp_server import HTTP_PATH, http_app_kwargs
+        from assistant.interfaces.mcp_server import HTTP_PATH, http_app_kwargs
 
         options["app_kwargs"] = {
             **options.get("app_kwargs", {}),

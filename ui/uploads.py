@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant import Assistant, AssistantError
 from assistant.durable import remove_leftovers, writing
-from assistant.provenance import uploads_dir
+from assistant.ingest.provenance import uploads_dir
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +178,8 @@ class UploadOutcome:
 
 def _sentence_count_or_reason(path: Path) -> tuple[int, str | None]:
     """How many sentences the file holds once read, or why it cannot be indexed."""
-    from assistant.documents import read_corpus
     from assistant.errors import CorpusError
+    from assistant.ingest.documents import read_corpus
 
     try:
         corpus = read_corpus([path])

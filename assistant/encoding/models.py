@@ -34,13 +34,17 @@ import numpy as np
 
 from assistant import durable
 from assistant.durable import fsync_path
-from assistant.encoder import Encoder, ModelEncoder, ModelInfo  # ModelInfo: also imported from here
+from assistant.encoding.encoder import (  # ModelInfo: also imported from here
+    Encoder,
+    ModelEncoder,
+    ModelInfo,
+)
 from assistant.errors import ModelError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from assistant.encoder import EncoderRuntime
+    from assistant.encoding.encoder import EncoderRuntime
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +291,7 @@ def _write_default_model(target: Path) -> None:
 
 
 def _probe_reference() -> np.ndarray:
-    path = resources.files("assistant") / "e5_probe.json"
+    path = resources.files("assistant") / "data" / "e5_probe.json"
     return np.asarray(json.loads(path.read_text())["embeddings"], dtype=np.float32)
 
 
@@ -392,7 +396,7 @@ Runtime = str
 def _load_runtime(folder: Path, runtime: Runtime) -> EncoderRuntime:
     if runtime == "torch":
         return _load_folder(folder)
-    from assistant.onnx_encoder import ONNX_FILES, OnnxEncoder
+    from assistant.encoding.onnx_runtime import ONNX_FILES, OnnxEncoder
 
     return OnnxEncoder(folder / ONNX_FILES[runtime], folder / "tokenizer.json", E5_PROMPTS)
 
@@ -406,7 +410,7 @@ def _checked_files(marker: dict, runtime: Runtime) -> dict:
     not spend 0.24 s hashing them."""
     if runtime == "torch":
         return marker["files"]
-    from assistant.onnx_encoder import ONNX_FILES, external_weights
+    from assistant.encoding.onnx_runtime import ONNX_FILES, external_weights
 
     graph = ONNX_FILES[runtime]
     read = (graph, str(external_weights(Path(graph))), "tokenizer.json")
@@ -416,7 +420,7 @@ def _checked_files(marker: dict, runtime: Runtime) -> dict:
 def _build_into(target: Path, runtime: Runtime = "fp32") -> tuple[EncoderRuntime, np.ndarray]:
     """Convert, export, check and move the model into ``target``; returns the checked model
     for ``runtime``, already loaded. The caller holds the build lock."""
-    from assistant.onnx_encoder import export_onnx
+    from assistant.encoding.onnx_runtime import export_onnx
 
     started = time.perf_counter()
     log.info("building the default embedding model into %s", target)

@@ -6,7 +6,7 @@ sentence-transformers on torch for any other) is decided once, in ``assistant.mo
 ``load_model`` returns a ``ModelEncoder`` around it. ``info`` says which model it is: what an
 index manifest records and compares.
 
->>> from assistant.model import load_model
+>>> from assistant.encoding.models import load_model
 >>> encoder, info = load_model()
 >>> encoder.encode_queries(["暗号資産の窃取"]).shape
 (1, 384)
@@ -25,7 +25,7 @@ import numpy as np
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from assistant.onnx_encoder import OnnxEncoder
+    from assistant.encoding.onnx_runtime import OnnxEncoder
 
     EncoderRuntime: TypeAlias = SentenceTransformer | OnnxEncoder
     """What computes the vectors: both offer sentence-transformers' ``encode_query`` /

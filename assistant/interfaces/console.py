@@ -10,7 +10,7 @@ import shutil
 import sys
 from typing import Any
 
-from assistant.indexer import STAGES
+from assistant.indexing.indexer import STAGES
 
 
 class ProgressPrinter:

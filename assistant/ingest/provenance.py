@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 
-from assistant.documents import Document
+from assistant.ingest.documents import Document
 
 UPLOADS_FOLDER = "uploads"
 """Visitors' uploads live in ``<index>/uploads/`` and are indexed as one more input folder."""

@@ -8,7 +8,7 @@ import io
 import re
 import zipfile
 
-from assistant.formats import Block, Extracted, UnreadableFile
+from assistant.ingest.formats import Block, Extracted, UnreadableFile
 
 DOCX_SUFFIXES = (".docx",)
 

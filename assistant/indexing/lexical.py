@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.chunking import is_cjk
+from assistant.ingest.chunking import is_cjk
 
 TOKENIZERS = ("bigram", "sudachi")
 DEFAULT_TOKENIZER = "bigram"

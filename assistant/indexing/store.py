@@ -44,7 +44,7 @@ import numpy as np
 from assistant import durable
 from assistant.durable import fsync_path, sha256_of
 from assistant.errors import IndexMismatchError, IndexNotFoundError
-from assistant.lexical import LexicalIndex
+from assistant.indexing.lexical import LexicalIndex
 
 FORMAT_VERSION = 5
 """2: the manifest records each file's sha256 as well as its size. 3: BM25 indexes are saved

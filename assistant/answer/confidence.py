@@ -41,7 +41,7 @@ from importlib import resources
 
 import numpy as np
 
-from assistant.encoder import Encoder
+from assistant.encoding.encoder import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ LEXICAL_BONUS = 0.02
 
 
 def _background_texts() -> list[str]:
-    path = resources.files("assistant") / "background.json"
+    path = resources.files("assistant") / "data" / "background.json"
     return list(json.loads(path.read_text(encoding="utf-8"))["passages"])
 
 
@@ -76,7 +76,7 @@ def document_vectors(
 ) -> np.ndarray:
     """``texts`` embedded as passages (or as questions) by ``encoder``, kept on disk per model
     under the model cache (a fixed bank would otherwise cost a cold start ~0.4 s every time)."""
-    from assistant.model import cache_root
+    from assistant.encoding.models import cache_root
 
     encode = encoder.encode_queries if as_queries else encoder.encode_documents
     if not cache_key:
@@ -109,7 +109,7 @@ def background_vectors(encoder: Encoder, cache_key: str | None = None) -> np.nda
 def parallel_bank_texts() -> dict[str, list[str]]:
     """The parallel bank (``parallel_bank.json``) per language: {lang: texts}, row-aligned (the
     i-th text of every language is the same sentence)."""
-    path = resources.files("assistant") / "parallel_bank.json"
+    path = resources.files("assistant") / "data" / "parallel_bank.json"
     bank = json.loads(path.read_text(encoding="utf-8"))
     return {lang: [row[i] for row in bank["rows"]] for i, lang in enumerate(bank["languages"])}
 
@@ -135,7 +135,7 @@ def null_margins(
     them (``"all"``) and per language of the text asked (``"en"``, ``"ja"``, ``"ko"``). A
     corpus raises unrelated questions most in its own languages. The penalties (hubness, see
     assistant.hubness) come off the cosines as they do in search."""
-    from assistant.metadata import detect_language
+    from assistant.ingest.metadata import detect_language
 
     texts = _background_texts()
     if not len(passage_vectors) or len(texts) < 2:

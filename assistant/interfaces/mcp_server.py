@@ -29,8 +29,8 @@ from assistant.api import (
     check_whole_number,
     clean_question,
 )
-from assistant.console import print_progress
 from assistant.errors import AssistantError, InputError
+from assistant.interfaces.console import print_progress
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.confidence import null_margins, parallel_bank_vectors
-from assistant.documents import Corpus, Document, FileState, iter_files, read_corpus
-from assistant.encoder import Encoder, ModelInfo
+from assistant.answer.confidence import null_margins, parallel_bank_vectors
+from assistant.encoding.encoder import Encoder, ModelInfo
 from assistant.errors import (
     BuildLockedError,
     CorpusError,
@@ -28,11 +27,9 @@ from assistant.errors import (
     IndexNotFoundError,
     InputError,
 )
-from assistant.hubness import HUB_WEIGHT
-from assistant.lexical import LexicalIndex
-from assistant.metadata import LANGUAGES
-from assistant.provenance import label_uploads
-from assistant.store import (
+from assistant.indexing.hubness import HUB_WEIGHT
+from assistant.indexing.lexical import LexicalIndex
+from assistant.indexing.store import (
     LOCK_FILE,
     StoredIndex,
     content_hash,
@@ -42,7 +39,10 @@ from assistant.store import (
     new_manifest,
     save_index,
 )
-from assistant.versions import index_versions
+from assistant.indexing.versions import index_versions
+from assistant.ingest.documents import Corpus, Document, FileState, iter_files, read_corpus
+from assistant.ingest.metadata import LANGUAGES
+from assistant.ingest.provenance import label_uploads
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def context_line(document: Document, section: str | None, several: bool) -> str:
 
 
 def passages_from(documents: list[Document]) -> list[dict[str, Any]]:
-    from assistant.metadata import detect_language, document_months
+    from assistant.ingest.metadata import detect_language, document_months
 
     passages = []
     several = len(documents) > 1
@@ -137,7 +137,7 @@ def attach_hubness(
     """Record on each passage how far it and each of its sentences lie above ordinary text's
     closeness to unrelated questions (``hub``, ``sentence_hub``; see assistant.hubness);
     returns that ordinary level and the recorded values (passages', sentences')."""
-    from assistant import hubness
+    from assistant.indexing import hubness
 
     questions = hubness.reference_questions(encoder, cache_key)
     level = hubness.ordinary_level(encoder, cache_key)
@@ -434,7 +434,7 @@ def holding_build_lock(index_dir: Path, wait: float | None = 0) -> Iterator[None
 def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     """The paths (and URLs) as strings; raises CorpusError for a missing path (before any slow
     work)."""
-    from assistant.fetch import is_url
+    from assistant.ingest.fetch import is_url
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -451,8 +451,8 @@ def read_inputs(paths: list[str], index_path: Path) -> Corpus:
     """Read the files and folders, and fetch the URLs into ``INDEX/snapshots/`` (a URL that
     fails is skipped with one line, like an unreadable file). Raises CorpusError when nothing
     readable is found."""
-    from assistant.documents import read_document
-    from assistant.fetch import SNAPSHOTS_FOLDER, FetchError, fetch, is_url
+    from assistant.ingest.documents import read_document
+    from assistant.ingest.fetch import SNAPSHOTS_FOLDER, FetchError, fetch, is_url
 
     urls = [p for p in paths if is_url(p)]
     local = [p for p in paths if not is_url(p)]
@@ -510,7 +510,7 @@ def _build_locked(
     info: ModelInfo,
     progress: Progress | None,
 ) -> BuildReport:
-    from assistant.fetch import is_url
+    from assistant.ingest.fetch import is_url
 
     inputs = [p if is_url(p) else str(Path(p).expanduser().absolute()) for p in paths]
     return build_from_documents(
@@ -532,7 +532,7 @@ def build_files(
 
     ``wrap_encoder(encoder)`` gives the encoder documents are embedded with instead of the
     loaded one (e.g. ``assistant.distributed.RayEncoder``); it is closed after the build."""
-    from assistant.model import load_model
+    from assistant.encoding.models import load_model
 
     paths = check_paths(paths)
     index_path = Path(index_dir)
@@ -554,8 +554,8 @@ def is_stale(manifest: dict[str, Any]) -> bool:
     Files that were skipped (binary, empty) are recorded too, so they do not make an index
     look stale forever; one of them changing does (it may hold text now).
     """
-    from assistant.fetch import is_url
-    from assistant.store import PIPELINE_VERSION
+    from assistant.indexing.store import PIPELINE_VERSION
+    from assistant.ingest.fetch import is_url
 
     # URLs are fetched again only by an explicit build: they never make an index stale.
     files = [i for i in manifest.get("inputs", []) if not is_url(i)]

@@ -15,14 +15,14 @@ import statistics
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.chunking import (
+from assistant.ingest.chunking import (
     CONTINUATION_END,
     ends_sentence,
     has_sentence_punctuation,
     is_broken_continuation,
     is_cjk,
 )
-from assistant.formats import Block, Extracted, UnreadableFile
+from assistant.ingest.formats import Block, Extracted, UnreadableFile
 
 PDF_SUFFIXES = (".pdf",)
 
@@ -229,7 +229,7 @@ def _is_heading(paragraph: _Paragraph, body_size: float) -> bool:
     text = paragraph.text
     if all(line.size > body_size * FONT_SIZE_RATIO for line in paragraph.lines):
         return not ends_sentence(text) or len(text) <= 80
-    from assistant.documents import MAX_HEADING_CHARS
+    from assistant.ingest.documents import MAX_HEADING_CHARS
 
     return (
         len(paragraph.lines) == 1

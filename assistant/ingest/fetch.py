@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assistant.documents import MAX_BINARY_FILE_BYTES, MAX_FILE_BYTES
+from assistant.ingest.documents import MAX_BINARY_FILE_BYTES, MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from assistant.chunking import Sentence, split_sentences
+from assistant.ingest.chunking import Sentence, split_sentences
 
 BlockKind = Literal["heading", "text", "code"]
 
@@ -51,7 +51,7 @@ def document_from_blocks(extracted: Extracted, source: str):
     ``Document.text`` is the blocks joined by blank lines, and each paragraph's
     ``first_line``/``last_line`` point into it, as they do for text files.
     """
-    from assistant.documents import Document, Paragraph, annotate
+    from assistant.ingest.documents import Document, Paragraph, annotate
 
     blocks = [b for b in extracted.blocks if b.text.strip()]
     title = extracted.title
@@ -103,15 +103,15 @@ def read_format(suffix: str, data: bytes) -> Extracted:
     """
     suffix = suffix.lower()
     if suffix in (".html", ".htm", ".xhtml"):
-        from assistant.formats.html import read_html
+        from assistant.ingest.formats.html import read_html
 
         return read_html(data)
     if suffix == ".pdf":
-        from assistant.formats.pdf import read_pdf
+        from assistant.ingest.formats.pdf import read_pdf
 
         return read_pdf(data)
     if suffix == ".docx":
-        from assistant.formats.docx import read_docx
+        from assistant.ingest.formats.docx import read_docx
 
         return read_docx(data)
     raise ValueError(f"no reader for {suffix!r} files; known: .html, .htm, .xhtml, .pdf, .docx")

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.chunking import (
+from assistant.errors import CorpusError
+from assistant.ingest.chunking import (
     Sentence,
     ends_sentence,
     has_sentence_punctuation,
@@ -25,7 +26,6 @@ from assistant.chunking import (
     join_lines,
     split_sentences,
 )
-from assistant.errors import CorpusError
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ def read_document(
     if suffix not in FORMAT_SUFFIXES:
         text, state = read_file(path)
         return (parse_document(text, source) if text is not None else None), state
-    from assistant.formats import UnreadableFile, document_from_blocks, read_format
+    from assistant.ingest.formats import UnreadableFile, document_from_blocks, read_format
 
     limit = MAX_FILE_BYTES if suffix in (".html", ".htm", ".xhtml") else MAX_BINARY_FILE_BYTES
     data, state = read_bytes(path, limit)
@@ -420,7 +420,12 @@ def annotate(document: Document) -> Document:
     """Fill in the language and date a document does not state otherwise: from its text, and
     the date from its file name when the text names none with a year, or else from a dateline
     without a year and the one year the text names (metadata.dateline_date)."""
-    from assistant.metadata import date_in_name, dateline_date, detect_language, document_date
+    from assistant.ingest.metadata import (
+        date_in_name,
+        dateline_date,
+        detect_language,
+        document_date,
+    )
 
     if document.lang is None:
         document.lang = detect_language(document.text)

@@ -42,14 +42,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.confidence import (
+from assistant.answer.confidence import (
     _background_texts,
     background_vectors,
     document_vectors,
     parallel_bank_texts,
     parallel_bank_vectors,
 )
-from assistant.encoder import Encoder
+from assistant.encoding.encoder import Encoder
 
 HUB_WEIGHT = 1.0
 """How much of a passage's excess closeness to unrelated questions comes off its score: all of

@@ -195,7 +195,7 @@ def _configure_logging(verbose: bool) -> None:
 
 def _load(index: str | None):
     from assistant import Assistant
-    from assistant.console import print_progress
+    from assistant.interfaces.console import print_progress
 
     if not index:  # the default index is (re)built when missing or stale
         return Assistant.load(progress=print_progress)
@@ -237,7 +237,7 @@ def _ray_settings(args: argparse.Namespace):
 
             raise InputError("--ray-actors and --ray-batch-size need --ray [ADDRESS]")
         return None
-    from assistant.distributed import DEFAULT_BATCH_SIZE, RaySettings, parse_address
+    from assistant.encoding.cluster import DEFAULT_BATCH_SIZE, RaySettings, parse_address
 
     return RaySettings(
         address=parse_address(args.ray),
@@ -251,7 +251,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "build":
         from assistant.api import build_index, default_corpus_dir
-        from assistant.console import print_progress
+        from assistant.interfaces.console import print_progress
 
         report = build_index(
             args.paths or [default_corpus_dir()],
@@ -305,7 +305,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "mcp":
         _require_mcp()
-        from assistant.mcp_server import run_stdio
+        from assistant.interfaces.mcp_server import run_stdio
 
         run_stdio(args.index)
         return 0

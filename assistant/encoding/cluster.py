@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.encoder import BATCH_SIZE, Encoder, ModelInfo
+from assistant.encoding.encoder import BATCH_SIZE, Encoder, ModelInfo
 from assistant.errors import ClusterError, InputError
 
 log = logging.getLogger(__name__)
@@ -132,8 +132,8 @@ class EmbedActor:
         return type(cls.__name__, (cls,), attributes)
 
     def __init__(self) -> None:
-        from assistant.model import load_model
-        from assistant.onnx_encoder import THREADS_ENV
+        from assistant.encoding.models import load_model
+        from assistant.encoding.onnx_runtime import THREADS_ENV
 
         threads = os.environ.get("OMP_NUM_THREADS")  # Ray sets it to the actor's CPUs
         if threads:

@@ -15,21 +15,29 @@ from typing import Any
 
 import numpy as np
 
-from assistant import scoring
 from assistant.accounts import account_language, without_account
 from assistant.amounts import missing_amount, missing_amount_notice
-from assistant.bridging import bridge_scores
-from assistant.confidence import (
+from assistant.answer.confidence import (
     REFERENCE_NULL_MARGIN,
     background_vectors,
     is_confident,
     parallel_bank_vectors,
 )
-from assistant.documents import file_name
-from assistant.encoder import Encoder
+from assistant.bridging import bridge_scores
+from assistant.encoding.encoder import Encoder
 from assistant.glosses import OTHER_LANGUAGE as OTHER_GLOSS_LANGUAGE
 from assistant.glosses import gloss_table, gloss_terms
-from assistant.hubness import HUB_WEIGHT
+from assistant.indexing.hubness import HUB_WEIGHT
+from assistant.indexing.store import StoredIndex
+from assistant.ingest.documents import file_name
+from assistant.ingest.metadata import (
+    detect_language,
+    other_dates_notice,
+    question_months,
+    question_years,
+    undated_notice,
+    without_dates,
+)
 from assistant.key_terms import (
     AcronymIndex,
     key_terms,
@@ -38,20 +46,12 @@ from assistant.key_terms import (
     name_runs,
     not_found_notice,
 )
-from assistant.metadata import (
-    detect_language,
-    other_dates_notice,
-    question_months,
-    question_years,
-    undated_notice,
-    without_dates,
-)
 from assistant.name_sounds import NameSounds, SpokenNameIndex, spoken_words
 from assistant.ordinals import missing_ordinal_notice, missing_ordinals, ordinals
+from assistant.retrieval import scoring
 from assistant.setting import FOCUS_WEIGHT, question_focus
 from assistant.sino_korean import OTHER_LANGUAGE as OTHER_READ_LANGUAGE
 from assistant.sino_korean import reading_pairs
-from assistant.store import StoredIndex
 
 DATE_CHECK_DEPTH = 3
 """How many of the best passages are checked for one from the time the question asks: when none
