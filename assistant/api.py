@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.config import Config
 from assistant.errors import IndexMismatchError, IndexNotFoundError, InputError, ModelError
 
 if TYPE_CHECKING:
@@ -20,14 +21,14 @@ if TYPE_CHECKING:
     from assistant.encoding.encoder import Encoder, ModelInfo
     from assistant.indexing.indexer import BuildReport
     from assistant.indexing.store import StoredIndex
-    from assistant.retrieval.retriever import Filters, Retriever
+    from assistant.retrieval.filters import Filters
+    from assistant.retrieval.retriever import Retriever
 
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INDEX_ENV = "ASSISTANT_INDEX"
 MAX_K = 50
-RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 VERSIONS_WIDEN = 3
 """Hits asked of the retriever per answer wanted: versions of one paragraph count once (an
 answer has at most three: ja, en, ko), and the last place may go to another language
@@ -151,6 +152,9 @@ class Assistant:
     >>> qa = Assistant.load()
     >>> [p.paragraph for p in qa.search("暗号資産の窃取", k=2)][:1]
     [7]
+
+    ``config`` (``assistant.config.Config``) holds every weight and threshold; an ablation
+    is ``qa.config = qa.config.without("date")``.
     """
 
     def __init__(
@@ -168,6 +172,18 @@ class Assistant:
         self._serving = False
         """Set by prepare_in_background: a swapped-in index is prepared the same way."""
 
+    @property
+    def config(self) -> Config:
+        """The retrieval and answering settings in force (``assistant.config``)."""
+        return self._retriever.config
+
+    @config.setter
+    def config(self, config: Config) -> None:
+        if not isinstance(config, Config):
+            kind = type(config).__name__
+            raise InputError(f"config must be an assistant.config.Config, not {kind}")
+        self._retriever.config = config
+
     # -- loading ------------------------------------------------------------------------------
 
     @classmethod
@@ -178,6 +194,7 @@ class Assistant:
         model: str | None = None,
         build_missing: bool | None = None,
         progress: Callable[[str, int, int], None] | None = None,
+        config: Config | None = None,
     ) -> Assistant:
         """Open an index; the default ``index/`` is built from ``corpus/`` when missing or stale
         (logged at INFO; ``progress`` follows the build's stages).
@@ -226,11 +243,16 @@ class Assistant:
             report = indexer.build(inputs, path, encoder, info, progress=progress, wait=None)
             log.info("%s", report.summary())
             stored = load_index(path)
-        return cls.open_with(path, encoder, info, stored)
+        return cls.open_with(path, encoder, info, stored, config)
 
     @classmethod
     def open_with(
-        cls, path: Path, encoder: Encoder, info: ModelInfo, stored: StoredIndex | None = None
+        cls,
+        path: Path,
+        encoder: Encoder,
+        info: ModelInfo,
+        stored: StoredIndex | None = None,
+        config: Config | None = None,
     ) -> Assistant:
         """Open the index at ``path`` with a model already loaded (``load_model``): for a
         process that holds one model for several indexes, as tests and benchmarks do.
@@ -240,7 +262,7 @@ class Assistant:
 
         stored = stored or load_index(path)
         check_model(stored.manifest, info, path)
-        retriever = Retriever(stored, encoder, model_key=info.key)
+        retriever = Retriever(stored, encoder, config)
         return cls(path, encoder, info, retriever)
 
     def add_documents(
@@ -290,7 +312,9 @@ class Assistant:
                 raise self._refused[1]
             return False
         try:
-            fresh = Assistant.open_with(self.index_dir, self._model, self.model_info)
+            fresh = Assistant.open_with(
+                self.index_dir, self._model, self.model_info, config=self.config
+            )
         except (IndexNotFoundError, IndexMismatchError) as exc:
             refusal = None
             if changed:
@@ -347,6 +371,7 @@ class Assistant:
         ``date_from``/``date_to`` (ISO dates, inclusive) restrict which passages may answer.
         """
         from assistant.retrieval import scoring
+        from assistant.retrieval.retriever import RETRIEVAL_MODES
 
         cleaned, notice = clean_question(question)
         k = check_k(k)
@@ -354,12 +379,12 @@ class Assistant:
             raise InputError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         filters = self.check_filters(language, source, date_from, date_to)
         retriever = self._retriever
-        hits, confident, why_not = retriever.retrieve(
-            cleaned, k * VERSIONS_WIDEN, mode=mode, filters=filters
-        )
+        found = retriever.retrieve(cleaned, k * VERSIONS_WIDEN, mode=mode, filters=filters)
+        hits, confident, why_not = found.hits, found.confident, found.notice
         answers = self._with_versions(hits, len(hits), cleaned, language, source)
         languages = [{v["lang"] for v in vs} or {hit.passage.get("lang")} for hit, vs in answers]
-        places = scoring.top_positions([hit.score for hit, _ in answers], languages, k)
+        margin = retriever.config.slot_margin * retriever.calibration.spread
+        places = scoring.top_positions([hit.score for hit, _ in answers], languages, k, margin)
         hits_and_versions = [answers[i] for i in places]
         if why_not:
             notice = f"{notice}; {why_not}" if notice else why_not
@@ -395,7 +420,7 @@ class Assistant:
         the question's language when the index has it in that language (a language or
         document filter keeps the version it admitted), with its versions attached."""
         from assistant.indexing.versions import with_versions
-        from assistant.ingest.metadata import detect_language
+        from assistant.text import detect_language
 
         retriever = self._retriever
         preferred = language or (None if source else detect_language(question))
@@ -411,7 +436,7 @@ class Assistant:
         """The filters as given, checked against this index; raises InputError listing the
         allowed values."""
         from assistant.ingest.documents import file_name
-        from assistant.retrieval.retriever import Filters
+        from assistant.retrieval.filters import Filters
 
         if language is not None and language not in self.languages:
             raise InputError(
@@ -482,12 +507,14 @@ def build_index(
     progress: Callable[[str, int, int], None] | None = None,
     wait: float | None = 0,
     ray: RaySettings | None = None,
+    config: Config | None = None,
 ) -> BuildReport:
     """Build (or incrementally rebuild) an index from files and folders of .txt/.md.
 
     ``progress`` is a callback ``(stage, done, total)`` (stages: ``indexer.STAGES``); ``wait`` is
     how long to wait for another build of the same index (None: as long as it takes); ``ray``
-    (an ``assistant.distributed.RaySettings``) embeds on a Ray cluster instead of here.
+    (an ``assistant.encoding.cluster.RaySettings``) embeds on a Ray cluster instead of here;
+    ``config`` gives the build-time setting ``Config.inferred_dates``.
     Returns a BuildReport with counts. Raises CorpusError when no readable text is found and
     BuildLockedError when another build holds the index.
     """
@@ -501,5 +528,5 @@ def build_index(
 
         wrap = ray_encoder_factory(ray)
     return indexer.build_files(
-        paths, target, model, progress=progress, wait=wait, wrap_encoder=wrap
+        paths, target, model, progress=progress, wait=wait, wrap_encoder=wrap, config=config
     )

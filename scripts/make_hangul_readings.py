@@ -102,7 +102,7 @@ def readings(folder: Path) -> dict[str, str]:
 def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/unicode")
     table = readings(folder)
-    target = Path(__file__).resolve().parent.parent / "assistant" / "hangul_readings.json"
+    target = Path(__file__).resolve().parent.parent / "assistant" / "data" / "hangul_readings.json"
     document = {
         "source": "Unicode Character Database, Unihan_Readings.txt (kHangul) and "
         "Unihan_Variants.txt; Japanese new forms read as their traditional forms "

@@ -31,7 +31,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from assistant.glosses import MAX_FORM, english_terms
+from assistant.retrieval.terms.gloss import MAX_FORM, english_terms
 
 MAX_STEMS = 5
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]")
@@ -78,7 +78,8 @@ def main() -> None:
         else:
             database = source
         table = first_meanings(database)
-    target = Path(__file__).resolve().parent.parent / "assistant" / "japanese_glosses.tsv.xz"
+    data = Path(__file__).resolve().parent.parent / "assistant" / "data"
+    target = data / "japanese_glosses.tsv.xz"
     lines = "".join(f"{form}\t{' '.join(stems)}\n" for form, stems in sorted(table.items()))
     with lzma.open(target, "wt", encoding="utf-8", preset=9) as out:
         out.write(lines)

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.amounts import asked_amount, missing_amount, missing_amount_notice, states_amount
+from assistant.answer.checks.amounts import (
+    asked_amount,
+    missing_amount,
+    missing_amount_notice,
+    states_amount,
+)
 
 
 @pytest.mark.parametrize(

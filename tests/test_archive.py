@@ -27,53 +27,22 @@ def archive(tmp_path_factory):
     return Assistant.load(index_dir)
 
 
-def test_archive_dev_set_stays_above_its_measured_floor(archive):
-    """Regression floors a little under the figures measured when this was tuned (hit@1 0.86,
-    same-language hit@3 1.0, disambiguation hit@1 0.93, cross-language hit@3 0.90, off-topic
-    rejected 0.9 since assistant.amounts, confident 1.0); the first round scored 0.45 / 0.96 /
-    0.50 / 0.10 / 0.2."""
-    summary = evaluate(archive, read_questions(ARCHIVE / "questions.jsonl"))
-    assert summary["overall"]["hit@1"] >= 0.78
-    assert summary["kind:same-lang"]["hit@3"] >= 0.95
-    assert summary["kind:disambig"]["hit@1"] >= 0.85
-    assert summary["kind:cross-lang"]["hit@3"] >= 0.8
-    assert summary["kind:ood"]["rejected"] >= 0.8
-    assert summary["overall"]["confident"] >= 0.9
+FLOORS = {
+    # set: (corpus, hit@1, hit@3, off-topic rejected), about one question under what the shipped
+    # configuration measured (docs/evaluation.md); the fresh sets were written blind and frozen
+    # before anything was measured on them.
+    "archive dev": ("questions.jsonl", 0.62, 0.84, 0.8),
+    "fresh archive a": ("fresh_archive_a.jsonl", 0.68, 0.81, 0.0),
+    "fresh archive b": ("fresh_archive_b.jsonl", 0.5, 0.84, 0.15),
+    "fresh archive c": ("fresh_archive_c.jsonl", 0.46, 0.75, 0.38),
+}
 
 
-@pytest.mark.parametrize(
-    ("name", "hit1", "hit3", "rejected"),
-    [
-        ("archive_blind_questions.jsonl", 0.78, 0.9, 0.92),
-        ("archive_blind2_questions.jsonl", 0.78, 0.9, 0.69),
-        ("archive_blind3_questions.jsonl", 0.65, 0.8, 0.61),
-        ("archive_blind4_questions.jsonl", 0.58, 0.8, 0.69),
-        ("archive_blind5_questions.jsonl", 0.62, 0.8, 0.69),
-        ("archive_blind6_questions.jsonl", 0.56, 0.72, 0.46),
-        ("archive_blind7_questions.jsonl", 0.52, 0.71, 0.61),
-    ],
-)
-def test_blind_sets_stay_above_their_measured_floors(archive, name, hit1, hit3, rejected):
-    """Questions written without sight of the system. The first 45 scored hit@1/hit@3 0.66/0.88
-    (off-topic rejected 0.46) on the code they were written against and 0.78/0.97 (0.77) now,
-    after tuning on them; the next 45 0.81/0.97 (0.62), on the code they were written after;
-    the third 45 0.62/0.81 (0.46) when first measured, the same with and without the
-    Sino-Korean reading term, and 0.66/0.81 since one of its misses prompted the acronym
-    evidence. With the Japanese-English dictionary bridge: 0.84/0.97, 0.84/0.97 and 0.72/0.88
-    (floors about one question under). The fourth 45, written after the bridge and measured
-    before any change: 0.62/0.88 (0.38), and 0.59/0.84 without the bridge. Refusing sums
-    and rates no passage found states (assistant.amounts) took off-topic rejected to 1.0, 0.62,
-    0.62 and 0.62. The fifth 45, written after that and measured before any change: 0.66/0.84
-    (0.62; 0.46 without the amount rule). Undated passages no longer vouching for a time no
-    document is from (scoring.time_unvouched) then took blind 2 and 3 to 0.69, and counts
-    checked by what is counted blind 2 to 0.77, blind 4 and 5 to 0.69, and ordinals the best
-    documents never name (assistant.ordinals) blind 4 and 5 to 0.77. The sixth 45, written after
-    all of that and measured before any change: 0.59/0.75 (0.46; 0.31 without this round's
-    rules). The seventh 45, written after the sixth round and measured before any change:
-    0.56/0.75 (0.62). Both it and the sixth ask where the "제1회" youth summit was held, which
-    the documents never number: the first as a meeting's number (assistant.ordinals) took
-    them to 0.69 and 0.54."""
-    summary = evaluate(archive, read_questions(ROOT / "eval" / name))
+@pytest.mark.parametrize("name", FLOORS)
+def test_question_sets_stay_above_their_measured_floors(archive, name):
+    file, hit1, hit3, rejected = FLOORS[name]
+    path = ARCHIVE / file if file == "questions.jsonl" else ROOT / "eval" / "fresh" / file
+    summary = evaluate(archive, read_questions(path))
     assert summary["overall"]["hit@1"] >= hit1
     assert summary["overall"]["hit@3"] >= hit3
     assert summary["kind:ood"]["rejected"] >= rejected
@@ -172,18 +141,6 @@ def test_a_sum_rate_or_count_no_document_states_is_not_answered_confidently(arch
     assert "最初の二回" in counted.passages[0].text, counted.passages[0].citation
 
 
-def test_undated_passages_do_not_vouch_for_a_time_no_document_is_from(archive):
-    """The Lima leaders' statement gives no date. Asked about a leaders' statement of November
-    2022, when no document of the archive is from, its paragraphs come first, and nothing shows
-    they are from then; asked about November 2024, the overview of the same summit is."""
-    question = "{}の日米韓首脳共同声明は、三か国のパートナーシップについて何を述べたか。"
-    answer = archive.ask(question.format("2022年11月"))
-    assert not answer.confident
-    assert answer.notice == "No document is from November 2022; the passages found are undated."
-    assert Path(answer.passages[0].source).name.startswith("01_lima-leaders-statement")
-    assert archive.ask(question.format("2024年11月")).confident
-
-
 def test_an_ordinal_the_best_documents_never_name_is_not_answered_confidently(archive):
     """The Lima statement praises the first two rounds of Freedom Edge; no document records a
     fourth. An ordinal that names the meeting is looked for in the whole document, as the
@@ -216,9 +173,26 @@ def test_a_name_spelled_in_no_script_of_the_archive_says_so(archive):
     assert spelled.confident and spelled.notice is None
 
 
+def test_a_korean_question_finds_the_japanese_paragraph_by_its_sino_korean_words(archive):
+    """Only Japan's readout of the secretariat's launch says what it will do (調整及び履行に関す
+    る業務); the Korean question's 조정 and 업무 are those words read in Hangul
+    (the reading term). Without it the paragraph ranked third, under the launch's dateline and
+    the Lima overview."""
+    question = "일본 외무성 설명에 따르면 한미일 조정사무국은 어떤 업무를 수행할 기구로 상정되었나?"
+    top = archive.ask(question, k=3).passages[0]
+    assert top.source.endswith("07_secretariat-launch-2024-11.ja.txt")
+    assert "調整及び履行に関する業務" in top.text
+    shipped = archive.config
+    archive.config = shipped.without("reading")
+    try:
+        assert "調整及び履行に関する業務" not in archive.ask(question, k=3).passages[0].text
+    finally:
+        archive.config = shipped
+
+
 def test_a_korean_question_naming_brussels_finds_the_japanese_statement(archive):
     """Only the Japanese seed is about the Brussels meeting; it spells ブリュッセル, the question
-    브뤼셀 (scoring.NAME_WEIGHT). Without the name term the three best were Korean and English
+    브뤼셀 (the names term). Without the name term the three best were Korean and English
     paragraphs of other meetings."""
     answer = archive.ask(
         "브뤼셀 외교장관회의 공동성명에서 세 장관은 북한의 가상자산 탈취에 대해 무엇을 말했나?", k=3
@@ -226,23 +200,6 @@ def test_a_korean_question_naming_brussels_finds_the_japanese_statement(archive)
     top = answer.passages[0]
     assert top.source.endswith("000_2daad77d3c406492.txt"), [p.citation for p in answer.passages]
     assert "暗号資産" in top.text
-
-
-def test_a_korean_question_finds_the_japanese_paragraph_by_its_sino_korean_words(
-    archive, monkeypatch
-):
-    """Only Japan's readout of the secretariat's launch says what it will do (調整及び履行に関す
-    る業務); the Korean question's 조정 and 업무 are those words read in Hangul
-    (scoring.READING_WEIGHT). Without the reading term the paragraph ranked third, under the
-    launch's dateline and the Lima overview."""
-    question = "일본 외무성 설명에 따르면 한미일 조정사무국은 어떤 업무를 수행할 기구로 상정되었나?"
-    top = archive.ask(question, k=3).passages[0]
-    assert top.source.endswith("07_secretariat-launch-2024-11.ja.txt")
-    assert "調整及び履行に関する業務" in top.text
-    from assistant.retrieval import scoring
-
-    monkeypatch.setattr(scoring, "READING_WEIGHT", 0.0)
-    assert "調整及び履行に関する業務" not in archive.ask(question, k=3).passages[0].text
 
 
 @pytest.mark.parametrize(
@@ -264,38 +221,39 @@ def test_a_korean_question_finds_the_japanese_paragraph_by_its_sino_korean_words
     ],
 )
 def test_the_dictionary_bridge_finds_the_answer_across_english_and_japanese(
-    archive, monkeypatch, question, document, answer
+    archive, question, document, answer
 ):
     """The model finds the right statement but, within it, the dateline or a neighbouring
     paragraph outranked the answer (ranks 5 and 3 without the gloss term); the dictionary's
-    glosses link the answer's words (scoring.GLOSS_WEIGHT)."""
+    glosses link the answer's words (the gloss term)."""
     top = archive.ask(question, k=3).passages[0]
     assert top.source.endswith(document) and answer in top.text, top.citation
-    from assistant.retrieval import scoring
-
-    monkeypatch.setattr(scoring, "GLOSS_WEIGHT", 0.0)
-    top = archive.ask(question, k=3).passages[0]
+    shipped = archive.config
+    archive.config = shipped.without("gloss")
+    try:
+        top = archive.ask(question, k=3).passages[0]
+    finally:
+        archive.config = shipped
     assert not (top.source.endswith(document) and answer in top.text)
 
 
-def test_an_acronym_few_statements_name_picks_them_in_any_language(archive, monkeypatch):
+def test_an_acronym_few_statements_name_picks_them_in_any_language(archive):
     """Only the Japanese G7 statement names the G7 (in Latin letters, as Japanese writes it);
-    without the acronym evidence (scoring.NAME_WEIGHT) an English question about it got the
+    without the acronym evidence (the names term) an English question about it got the
     English Bali readout first, closer for being English. The dictionary bridge (ハイチ, 治安)
     finds it too, so the acronym is checked with that bridge off."""
-    from assistant.retrieval import scoring
-
-    monkeypatch.setattr(scoring, "GLOSS_WEIGHT", 0.0)
+    shipped = archive.config
     question = "What did the G7 ministers say about the security force in Haiti?"
-    top = archive.ask(question, k=3).passages[0]
-    assert top.source.endswith("15_g7-fm-2025-09-statement.ja.txt")
-    assert "ハイチ" in top.text
-    monkeypatch.setattr(scoring, "NAME_WEIGHT", 0.0)
-    assert (
-        not archive.ask(question, k=3)
-        .passages[0]
-        .source.endswith("15_g7-fm-2025-09-statement.ja.txt")
-    )
+    try:
+        archive.config = shipped.without("gloss")
+        top = archive.ask(question, k=3).passages[0]
+        assert top.source.endswith("15_g7-fm-2025-09-statement.ja.txt")
+        assert "ハイチ" in top.text
+        archive.config = shipped.without("gloss").without("names")
+        top = archive.ask(question, k=3).passages[0]
+        assert not top.source.endswith("15_g7-fm-2025-09-statement.ja.txt")
+    finally:
+        archive.config = shipped
 
 
 def test_bad_filters_are_one_line_listing_the_allowed_values(archive):
@@ -307,29 +265,6 @@ def test_bad_filters_are_one_line_listing_the_allowed_values(archive):
         archive.ask("test", date_from="last year")
     with pytest.raises(InputError, match="no document"):
         archive.ask("test", source="missing.txt")
-
-
-def test_a_question_about_a_time_no_best_passage_is_from_says_so(archive):
-    answer = archive.ask("What did the three foreign ministers decide at their 2019 meeting?")
-    assert not answer.confident
-    assert "not from 2019" in answer.notice
-    dated = archive.ask("What did the G7 foreign ministers say about Haiti in September 2025?")
-    assert dated.confident and dated.passages[0].date.startswith("2025-09")
-
-
-def test_the_account_a_question_names_picks_that_governments_readout(archive):
-    """Japan's readout (Japanese) and Seoul's outcome document (English) describe the May 2024
-    vice-ministerial meeting; only Japan's cites the missile launches of the days before.
-    Asked for Japan's account, its paragraph comes first; asked for Seoul's, whose Korean
-    readouts are all of other meetings, no other meeting's document comes up."""
-    question = "Which missile launches before the May 2024 vice-ministerial talks does {} mention?"
-    japan = archive.ask(question.format("Japan's readout"), k=3).passages
-    assert Path(japan[0].source).name.startswith("06_vm-virginia"), japan[0].citation
-    assert "弾道ミサイル" in japan[0].text
-    seoul = archive.ask(question.format("Seoul's readout"), k=3).passages
-    assert all(Path(p.source).name.startswith(("05_vm", "06_vm")) for p in seoul), [
-        p.citation for p in seoul
-    ]
 
 
 def test_a_setting_clause_does_not_draw_the_dateline(archive):

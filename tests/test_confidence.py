@@ -1,4 +1,5 @@
-"""The answerability rule on synthetic vectors with a stand-in encoder: no model needed.
+"""The answerability rule and the build-time calibration on synthetic vectors with a stand-in
+encoder: no model needed.
 
 The stand-in is a fake by design (these tests check the arithmetic of the rule, which the
 real-model tests in test_archive.py and test_quality.py check end to end)."""
@@ -8,9 +9,12 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pytest
 
 from assistant.answer import confidence
+from assistant.encoding.banks import background_texts
 from assistant.encoding.encoder import Encoder, ModelInfo
+from assistant.indexing.calibration import Calibration, measure_null_margins, measure_spread
 
 DIMENSION = 64
 
@@ -39,60 +43,50 @@ def test_stand_in_is_an_encoder():
     assert isinstance(HashingEncoder(), Encoder)
 
 
-def test_threshold_rises_with_the_corpus_null_margin():
-    query = np.eye(4, dtype=np.float32)[0]
-    background = np.array([[0.5, 0.5, 0.5, 0.5], [0.0, 1.0, 0.0, 0.0]], dtype=np.float32)
-    best = 0.3  # margin = 0.3 - mean(0.5, 0.0) = +0.05 (top 3 of 2 is both)
-    confident, margin = confidence.is_confident(best, query, background, coverage=0.0)
-    assert confident and abs(margin - 0.05) < 1e-6
-    raised = confidence.REFERENCE_NULL_MARGIN + 0.06  # threshold now MIN_MARGIN + 0.06 > 0.05
-    assert not confidence.is_confident(best, query, background, 0.0, {"all": raised})[0]
-    lowered = confidence.REFERENCE_NULL_MARGIN - 0.5  # never below MIN_MARGIN
-    assert confidence.is_confident(best, query, background, 0.0, {"all": lowered})[0]
+def test_the_margin_is_taken_against_the_best_background_texts():
+    background = np.eye(4, dtype=np.float32)
+    query = np.array([0.8, 0.6, 0.0, 0.0], dtype=np.float32)
+    assert confidence.margin(0.9, query, background) == pytest.approx(0.9 - (0.8 + 0.6 + 0.0) / 3)
+    assert confidence.margin(0.9, query, np.zeros((0, 4))) == 0.9
 
 
-def test_the_threshold_follows_the_questions_own_language_when_the_index_knows_it():
-    reference = confidence.REFERENCE_NULL_MARGINS
-    nulls = {"all": -0.01, "en": reference["en"] + 0.05, "ja": reference["ja"] + 0.01}
-    base = confidence.MIN_MARGIN
-    assert abs(confidence.margin_threshold(nulls, "en") - (base + 0.05)) < 1e-9
-    assert abs(confidence.margin_threshold(nulls, "ja") - (base + 0.01)) < 1e-9
-    # a language the index has no null for, or an index built before per-language nulls
-    overall = base + (-0.01 - confidence.REFERENCE_NULL_MARGIN)
-    assert abs(confidence.margin_threshold(nulls, "ko") - overall) < 1e-9
-    assert abs(confidence.margin_threshold({"all": -0.01}, "en") - overall) < 1e-9
-    # never below MIN_MARGIN
-    low = {"all": -0.5, "en": reference["en"] - 0.3}
-    assert confidence.margin_threshold(low, "en") == base
+def test_the_threshold_is_a_quantile_of_what_unrelated_questions_score_in_the_language():
+    c = Calibration(spread=0.03, null_margins={"en": [-0.05, 0.0, 0.01, 0.02], "ja": [0.1, 0.2]})
+    assert c.threshold("en", 0.5) == pytest.approx(0.005)
+    assert c.threshold("ja", 0.5) == pytest.approx(0.15)
+    # a language the index has no unrelated questions in: all of them
+    assert c.threshold("ko", 0.5) == pytest.approx(
+        np.quantile([-0.05, 0.0, 0.01, 0.02, 0.1, 0.2], 0.5)
+    )
+    assert c.confident(0.011, "en", 0.5) and not c.confident(0.011, "en", 0.9)
+    assert Calibration(spread=0.03, null_margins={}).threshold("en", 0.5) == 0.0
 
 
-def test_null_margins_are_kept_per_language_of_the_question():
+def test_null_margins_are_measured_per_language_of_the_unrelated_question():
     encoder = HashingEncoder()
-    everyday = encoder.encode_documents(confidence._background_texts()[::2])
+    everyday = encoder.encode_documents(background_texts()[::2])
     empty = np.zeros((0, DIMENSION), dtype=np.float32)
-    nulls = confidence.null_margins(encoder, everyday, empty)
-    assert set(nulls) == {"all", "en", "ja", "ko"}
-    assert min(nulls[lang] for lang in ("en", "ja", "ko")) <= nulls["all"]
-    assert nulls["all"] <= max(nulls[lang] for lang in ("en", "ja", "ko"))
+    nulls = measure_null_margins(encoder, everyday, empty)
+    assert set(nulls) == {"ja", "en", "ko"}
+    assert all(values == sorted(values) for values in nulls.values())
 
 
-def test_lexical_coverage_adds_to_the_margin():
-    query = np.eye(2, dtype=np.float32)[0]
-    background = np.eye(2, dtype=np.float32)[[0]]
-    _, plain = confidence.is_confident(0.9, query, background, coverage=0.0)
-    _, covered = confidence.is_confident(0.9, query, background, coverage=1.0)
-    assert abs(covered - plain - confidence.LEXICAL_BONUS) < 1e-6
-
-
-def test_a_corpus_made_of_everyday_text_has_a_higher_null_margin():
-    """Unrelated questions come closer to a corpus of everyday sentences than to one of
-    unrelated symbols: the null margin measures exactly that."""
+def test_a_corpus_of_everyday_text_raises_what_unrelated_questions_score():
+    """The threshold moves with the corpus: unrelated questions come closer to everyday text
+    than to a corpus of symbols, so the confidence bar rises with it."""
     encoder = HashingEncoder()
-    everyday = encoder.encode_documents(confidence._background_texts()[::2])
-    symbols = encoder.encode_documents([f"§{i}§¤{i * 7}¤" for i in range(20)])
+    everyday = encoder.encode_documents(background_texts()[::2])
+    symbols = encoder.encode_documents(["§§§ ¶¶¶ ###", "@@@ %%% &&&", "||| ~~~ ^^^"])
     empty = np.zeros((0, DIMENSION), dtype=np.float32)
-    near = confidence.null_margins(encoder, everyday, empty)["all"]
-    far = confidence.null_margins(encoder, symbols, empty)["all"]
-    assert near > far
-    # sentence vectors count too: adding the everyday ones as sentences lifts the far corpus
-    assert confidence.null_margins(encoder, symbols, everyday)["all"] > far
+    near = measure_null_margins(encoder, everyday, empty)
+    far = measure_null_margins(encoder, symbols, empty)
+    assert np.median(near["en"]) > np.median(far["en"])
+    # sentences count as well as passages
+    assert np.median(measure_null_margins(encoder, symbols, everyday)["en"]) > np.median(far["en"])
+
+
+def test_the_spread_is_the_models_own_scale():
+    """A model whose cosines spread wider gets a larger spread, so term weights (counted in it)
+    keep their effect on its scale."""
+    spread = measure_spread(HashingEncoder())
+    assert 0 < spread < 1

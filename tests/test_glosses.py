@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bridging import bridge_scores
-from assistant.glosses import english_terms, gloss_table, gloss_terms, japanese_terms
+from assistant.retrieval.terms.bridging import bridge_scores
+from assistant.retrieval.terms.gloss import english_terms, gloss_table, gloss_terms, japanese_terms
 
 SEED = Path(__file__).resolve().parent.parent / "corpus"
 

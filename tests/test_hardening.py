@@ -103,18 +103,20 @@ def test_a_server_prepares_each_index_it_serves_in_the_background(tmp_path, embe
     indexer.build([SEED], index, encoder, info)
     qa = _assistant(index, embedding_model)
     first = qa.retriever
-    assert first._name_sounds is None  # lazy until asked for
+    check = first.check("key_terms")
+    assert check._sounds is None  # lazy until asked for
     qa.prepare_in_background().join(timeout=60)
-    assert first._latin_vocabulary is not None and first._spoken_index is not None
-    assert first.name_sounds.mentions("Rubio")  # マルコ・ルビオ in the seed
+    assert check._vocabulary is not None and check._sounds is not None
+    assert check._sounds.mentions("Rubio")  # マルコ・ルビオ in the seed
     other = tmp_path / "other.txt"
     other.write_text("브뤼셀에서 열린 회의.\n", encoding="utf-8")
     indexer.build([SEED, other], index, encoder, info)
     assert qa.reload() is True and qa.retriever is not first
+    fresh = qa.retriever.check("key_terms")
     deadline = time.monotonic() + 60
-    while qa.retriever._spoken_index is None and time.monotonic() < deadline:
+    while fresh._sounds is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert qa.retriever._spoken_index is not None and qa.retriever.name_sounds.has_hangul
+    assert fresh._sounds is not None and fresh._sounds.has_hangul
 
 
 @pytest.mark.slow

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.key_terms import missing_terms, name_runs
-from assistant.name_sounds import (
+from assistant.retrieval.key_terms import missing_terms, name_runs
+from assistant.retrieval.name_sounds import (
     NameSounds,
     SpokenNameIndex,
     may_be_han,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.ordinals import missing_ordinal_notice, missing_ordinals, ordinals
+from assistant.answer.checks.ordinals import missing_ordinal_notice, missing_ordinals, ordinals
 
 
 @pytest.mark.parametrize(

@@ -5,22 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.ingest.documents import parse_document
-from assistant.ingest.metadata import (
+from assistant.config import Config
+from assistant.ingest.dates import (
     date_in_name,
     dateline_date,
-    detect_language,
     document_date,
     document_months,
     find_dates,
     question_months,
     question_years,
-    undated_notice,
     without_dates,
 )
-from assistant.key_terms import key_terms, missing_terms, not_found_notice
+from assistant.ingest.documents import parse_document
 from assistant.retrieval import scoring
-from assistant.retrieval.retriever import Filters
+from assistant.retrieval.filters import Filters
+from assistant.retrieval.key_terms import AcronymIndex, key_terms, missing_terms, not_found_notice
+from assistant.retrieval.question import Question
+from assistant.retrieval.terms.date import date_evidence
+from assistant.text import detect_language
 
 
 @pytest.mark.parametrize(
@@ -97,22 +99,6 @@ def test_document_best_lifts_every_paragraph_to_its_documents_best():
         scoring.document_best(values, documents[:2])
 
 
-@pytest.mark.parametrize(
-    ("question", "wording"),
-    [
-        ("2024年5月の第13回次官級対話の成果は", "第13回次官級対話の成果は"),
-        ("2024년 9월 뉴욕 회의에서", "뉴욕 회의에서"),
-        ("What did they say on 3 April 2025 about Gaza?", "What did they say on about Gaza?"),
-        ("令和6年10月17日の会合", "会合"),
-        ("2023年7月、電話会談の目的は", "電話会談の目的は"),
-        ("No date at all, 15億 dollars", "No date at all, 15億 dollars"),
-    ],
-)
-def test_dates_are_taken_out_of_the_wording_arms(question, wording):
-    assert without_dates(question) == wording
-    assert question_months(wording) == [] and question_years(wording) == []
-
-
 def test_question_months_and_years():
     assert question_months("2024年5月末に行われた協議") == ["2024-05"]
     assert question_months("in late September 2025?") == ["2025-09"]
@@ -144,101 +130,99 @@ def test_language_offset_lets_a_foreign_passage_win():
     }
     query = np.array([0.5, 0.6, 0.0], dtype=np.float32)
     offsets = scoring.language_offsets(query, bank, ["ko", "en"])
-    evidence = scoring.Evidence(
-        passage=np.array([0.85, 0.80]),
-        best_sentence=np.array([0.0, 0.0]),
-        lexical=np.zeros(2),
-        language=offsets,
-        date=np.zeros(2),
-    )
-    assert np.argmax(scoring.dense_scores(evidence)) == 0
-    assert np.argmax(scoring.passage_scores(evidence, coverage=0.0)) == 1
+    dense = np.array([0.85, 0.80], dtype=np.float32)
+    assert np.argmax(scoring.combine(dense, np.zeros(2), {}, {}, 0.03)) == 0
+    assert np.argmax(scoring.combine(dense, offsets, {}, {}, 0.03)) == 1
 
 
 def test_date_evidence_matches_months_and_years():
     months = [["2024-09"], ["2024-10"], ["2023-09"], []]
     # another month of the same year is a mismatch
-    assert scoring.date_evidence(["2024-09"], [2024], months).tolist() == [1.0, -1.0, -1.0, 0.0]
-    assert scoring.date_evidence([], [2023], months).tolist() == [-1.0, -1.0, 1.0, 0.0]
-    assert scoring.date_evidence([], [], months).tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert date_evidence(["2024-09"], [2024], months).tolist() == [1.0, -1.0, -1.0, 0.0]
+    assert date_evidence([], [2023], months).tolist() == [-1.0, -1.0, 1.0, 0.0]
+    assert date_evidence([], [], months).tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
-def test_date_term_breaks_a_tie_between_similar_statements():
-    evidence = scoring.Evidence(
-        passage=np.array([0.850, 0.845]),
-        best_sentence=np.zeros(2),
-        lexical=np.zeros(2),
-        language=np.zeros(2),
-        date=scoring.date_evidence(["2024-10"], [2024], [["2024-05"], ["2024-10"]]),
+def test_a_term_counts_in_spreads_so_any_model_scale_gives_the_same_ranking():
+    """The same evidence on a compressed scale (e5-like) and a wide one (10x): the date term
+    breaks the tie in both, because its weight is counted in the model's spread."""
+    date = date_evidence(["2024-10"], [2024], [["2024-05"], ["2024-10"]])
+    weights = Config().weights
+    for scale in (1.0, 10.0):
+        dense = scale * np.array([0.020, 0.015], dtype=np.float32)
+        spread = scale * 0.033
+        scores = scoring.combine(dense, np.zeros(2), {"date": date}, weights, spread)
+        assert np.argmax(scores) == 1
+        assert scores[1] - scores[0] == pytest.approx(
+            2 * spread * weights["date"] - scale * 0.005, rel=1e-4
+        )
+    assert np.argmax(scoring.combine(dense, np.zeros(2), {"date": None}, weights, spread)) == 0
+
+
+def test_config_ablation_is_a_new_value_and_names_are_checked():
+    shipped = Config()
+    assert "date" not in shipped.without("date").weights and "date" in shipped.weights
+    assert "amounts" not in shipped.without("amounts").checks
+    assert shipped.without("calibration").language_calibration is False
+    assert shipped.without("setting").focus_weight == 0.0
+    for name in Config.ablatable():
+        assert shipped.without(name) != shipped, name
+    with pytest.raises(ValueError, match="known: "):
+        shipped.without("tides")
+    with pytest.raises(ValueError, match="unknown evidence term"):
+        Config(weights={"tides": 1.0})
+    with pytest.raises(ValueError, match="confidence_quantile"):
+        shipped.replace(confidence_quantile=1.5)
+    with pytest.raises(ValueError, match="unknown setting"):
+        shipped.replace(colour="red")
+
+
+def test_a_question_is_parsed_once_into_what_every_term_reads():
+    q = Question.parse(
+        "2024年5月の第13回次官級対話で、北朝鮮のICBMについて何が述べられたか。何人？"
     )
-    assert np.argmax(scoring.passage_scores(evidence, coverage=0.0)) == 1
-
-
-def test_lexical_weight_follows_coverage_squared():
-    evidence = scoring.Evidence(
-        passage=np.array([0.80, 0.80]),
-        best_sentence=np.zeros(2),
-        lexical=np.array([1.0, 0.0]),
-        language=np.zeros(2),
-        date=np.zeros(2),
-    )
-    full = scoring.passage_scores(evidence, coverage=1.0)
-    half = scoring.passage_scores(evidence, coverage=0.5)
-    assert full[0] - full[1] == pytest.approx(scoring.LEXICAL_WEIGHT)
-    assert half[0] - half[1] == pytest.approx(scoring.LEXICAL_WEIGHT / 4)
-
-
-def test_evidence_arrays_must_agree_in_length():
-    with pytest.raises(ValueError, match="differ in length"):
-        scoring.Evidence(np.zeros(2), np.zeros(2), np.zeros(3), np.zeros(2), np.zeros(2))
-    with pytest.raises(ValueError, match="differ in length"):
-        scoring.Evidence(*[np.zeros(2)] * 5, names=np.zeros(3))
-
-
-@pytest.mark.parametrize(
-    ("term", "weight", "value", "closer_by"),
-    [
-        # a Korean question naming 브뤼셀; the Japanese statement spells ブリュッセル
-        ("names", "NAME_WEIGHT", 1.0, 0.04),
-        # a Korean question whose words the Japanese paragraph's kanji read as (sino_korean)
-        ("reading", "READING_WEIGHT", 0.5, 0.02),
-        # an English question whose words the Japanese paragraph's glosses hold (glosses)
-        ("gloss", "GLOSS_WEIGHT", 0.5, 0.02),
-    ],
-)
-def test_a_cross_language_term_lifts_the_other_languages_passage_by_its_weight(
-    term, weight, value, closer_by
-):
-    """Against a Korean paragraph of another meeting, closer for being Korean, the Japanese
-    passage the term points to rises by exactly weight x value, and only through the term."""
-    evidence = scoring.Evidence(
-        passage=np.array([0.84, 0.84 - closer_by]),
-        best_sentence=np.zeros(2),
-        lexical=np.zeros(2),
-        language=np.zeros(2),
-        date=np.zeros(2),
-        **{term: np.array([0.0, value])},
-    )
-    scores = scoring.passage_scores(evidence, coverage=0.0)
-    assert scores[1] - scores[0] == pytest.approx(value * getattr(scoring, weight) - closer_by)
-    assert np.argmax(scores) == 1
-    unweighted = scoring.passage_scores(evidence, coverage=0.0, **{weight.lower(): 0.0})
-    assert np.argmax(unweighted) == 0
-    with pytest.raises(ValueError, match="differ in length"):
-        scoring.Evidence(*[np.zeros(2)] * 5, **{term: np.zeros(3)})
+    assert q.language == "ja" and q.months == ("2024-05",) and q.years == (2024,)
+    assert q.acronyms == ("ICBM",) and 13 in q.ordinals and q.amount == "people"
+    plain = Question.parse("What did the ministers say about Ukraine?")
+    assert plain.language == "en" and not plain.names_a_time and plain.focus is None
+    assert plain.names == ("Ukraine",) and plain.amount is None and not plain.ordinals
 
 
 def test_acronym_index_names_the_few_documents_with_the_acronym():
-    from assistant.key_terms import AcronymIndex
-
     documents = ["UEFIとBIOSの設定", "ＩＳＤＮ回線", "APEC에서", "APEC and the US", "plain text"]
     index = AcronymIndex(documents)
-    assert index.naming("Can ISDN be used?", most=0.2) == {1}  # full-width ＩＳＤＮ read
-    assert index.naming("UEFI or BIOS?", most=0.2) == {0}
-    assert index.naming("What about APEC?", most=0.2) == set()  # in 2 of 5: no evidence
-    assert index.naming("What about APEC?", most=0.4) == {2, 3}
-    assert index.naming("What did the US say?", most=1.0) == set()  # a country code
-    assert index.naming("no acronym here", most=1.0) == set()
+    assert index.naming(["ISDN"], most=0.2) == {1}  # full-width ＩＳＤＮ read
+    assert index.naming(["UEFI", "BIOS"], most=0.2) == {0}
+    assert index.naming(["APEC"], most=0.2) == set()  # in 2 of 5: no evidence
+    assert index.naming(["APEC"], most=0.4) == {2, 3}
+    assert index.naming(["US"], most=1.0) == set()  # a country code
+    assert index.naming([], most=1.0) == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "wording"),
+    [
+        ("2024年5月の第13回次官級対話の成果は", "第13回次官級対話の成果は"),
+        ("2024년 9월 뉴욕 회의에서", "뉴욕 회의에서"),
+        ("What did they say on 3 April 2025 about Gaza?", "What did they say on about Gaza?"),
+        ("令和6年10月17日の会合", "会合"),
+        ("No date at all, 15億 dollars", "No date at all, 15億 dollars"),
+    ],
+)
+def test_dates_are_taken_out_of_the_wording_the_arms_read(question, wording):
+    assert without_dates(question) == wording
+    assert Question.parse(question).wording == wording
+
+
+def test_the_last_place_goes_to_a_close_answer_in_another_language():
+    scores = [0.90, 0.89, 0.88, 0.86, 0.85]
+    ko, en = {"ko"}, {"en"}
+    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 3, 0.1) == [0, 1, 3]
+    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 3, 0.03) == [0, 1, 2]
+    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 3, -1.0) == [0, 1, 2]  # off
+    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 2, 0.1) == [0, 1]
+    assert scoring.top_positions(scores, [ko, en, ko, en, en], 3, 0.1) == [0, 1, 2]
+    assert scoring.top_positions(scores, [ko, ko | en, ko, en, en], 3, 0.1) == [0, 1, 2]
 
 
 def test_key_terms_and_missing_ones():
@@ -267,45 +251,3 @@ def test_filters_admit_by_language_document_and_date():
     assert not Filters(date_to="2024-09-30").admits(passage)
     assert not Filters(date_from="2020").admits(undated)
     assert not Filters() and Filters().admits(undated)
-
-
-def test_the_last_place_goes_to_a_close_answer_in_another_language():
-    scores = [0.90, 0.89, 0.88, 0.86, 0.85]
-    ko, en = {"ko"}, {"en"}
-    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 3) == [0, 1, 3]
-    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 3, margin=0.03) == [0, 1, 2]
-    # fewer than three places, or every language already shown: plain ranking
-    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 2) == [0, 1]
-    assert scoring.top_positions(scores, [ko, en, ko, en, en], 3) == [0, 1, 2]
-    # a paragraph with parallel versions is in each of their languages
-    assert scoring.top_positions(scores, [ko, ko | en, ko, en, en], 3) == [0, 1, 2]
-    assert scoring.top_positions(scores[:3], [ko, ko, ko], 3) == [0, 1, 2]
-
-
-def test_dates_contradicted_when_no_best_passage_is_from_the_time_asked():
-    assert scoring.dates_contradicted(np.array([-1.0, -1.0, -1.0]))
-    assert not scoring.dates_contradicted(np.array([-1.0, 1.0, -1.0]))  # one supports it
-    assert scoring.dates_contradicted(np.array([-1.0, 0.0, 0.0]))  # undated ones support nothing
-    assert not scoring.dates_contradicted(np.array([0.0, 0.0, 0.0]))  # no date asked, or none known
-    assert not scoring.dates_contradicted(np.array([]))
-
-
-def test_a_time_no_document_is_from_is_unvouched_only_by_undated_passages_of_a_dated_corpus():
-    undated = np.zeros(3)
-    assert scoring.time_unvouched(undated, True, False, 0.9)
-    assert not scoring.time_unvouched(undated, False, False, 0.9)  # no time asked
-    assert not scoring.time_unvouched(undated, True, True, 0.9)  # some document is from then
-    assert not scoring.time_unvouched(undated, True, False, 0.5)  # most documents are undated
-    assert not scoring.time_unvouched(np.array([0.0, 1.0, 0.0]), True, False, 0.9)
-    # passages dated otherwise are dates_contradicted's case, not this one
-    assert not scoring.time_unvouched(np.array([-1.0, 0.0, 0.0]), True, False, 0.9)
-
-
-def test_the_undated_notice_names_the_time_asked():
-    assert (
-        undated_notice("2022年11月のプノンペンでの首脳会合では何が合意されたか。")
-        == "No document is from November 2022; the passages found are undated."
-    )
-    assert undated_notice("What did they agree in 2019?") == (
-        "No document is from 2019; the passages found are undated."
-    )

@@ -6,7 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.setting import FOCUS_WEIGHT, question_focus
+from assistant.config import Config
+from assistant.retrieval.focus import question_focus
+
+FOCUS_WEIGHT = Config().focus_weight
 
 
 @pytest.mark.parametrize(
@@ -64,11 +67,13 @@ def test_the_focus_row_counts_its_weight_in_every_cosine(seed_assistant):
     question = "ブリュッセルでの外相会合で、閣僚は暗号資産の窃取について何を述べたか。"
     focus = question_focus(question)
     assert focus == "閣僚は暗号資産の窃取について何を述べたか。"
-    query = retriever.encode_query(question, focus)
+    query = retriever.encode(question, focus)
     assert query.shape == (2, retriever.encoder.dimension)
-    passage, best_sentence, _ = retriever.dense_scores(query)
-    whole, _, _ = retriever.dense_scores(query[:1])
-    asked, _, _ = retriever.dense_scores(query[1:])
+    ids = np.arange(len(retriever.stored.passages))
+    weights = np.array([1 - FOCUS_WEIGHT, FOCUS_WEIGHT], dtype=np.float32)
+    passage, best_sentence, _ = retriever.dense_scores(query, ids, weights)
+    whole, _, _ = retriever.dense_scores(query[:1], ids)
+    asked, _, _ = retriever.dense_scores(query[1:], ids)
     np.testing.assert_allclose(
         passage, (1 - FOCUS_WEIGHT) * whole.max() + FOCUS_WEIGHT * asked, rtol=1e-5, atol=1e-6
     )

@@ -8,8 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.bridging import bridge_scores
-from assistant.sino_korean import initial_form, kanji_words, reading_pairs
+from assistant.retrieval.terms.bridging import bridge_scores
+from assistant.retrieval.terms.reading import (
+    initial_form,
+    kanji_words,
+    reading_pairs,
+)
 
 SEED = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -62,6 +62,10 @@ BUILTIN_MODELS = {
 graph (2x faster, less exact: see ``assistant.onnx_encoder``); ``-torch`` is the same fp32
 model on torch through sentence-transformers, the reference the others are measured against."""
 
+USE_MODEL = "use-multilingual"
+"""The other built-in model: Google's Universal Sentence Encoder multilingual v3, pure numpy
+(``assistant.encoding.use``). Not an e5 runtime, so not in BUILTIN_MODELS."""
+
 MODEL_ENV = "ASSISTANT_MODEL"
 CACHE_ENV = "ASSISTANT_MODEL_CACHE"
 
@@ -535,13 +539,18 @@ def load_model(model: str | None = None) -> tuple[Encoder, ModelInfo]:
 
     The runtime inside is, for the built-in model, an ``OnnxEncoder`` (no torch), or with the
     ``-torch`` name, like any other named model, a ``SentenceTransformer``; callers see only
-    the Encoder.
+    the Encoder. ``use-multilingual`` is its own Encoder (``assistant.encoding.use``).
 
     >>> encoder, info = load_model()
     >>> info.name, info.dimension
     ('multilingual-e5-small', 384)
     """
     name = resolve_model_name(model)
+    if name == USE_MODEL:
+        from assistant.encoding.use import UseEncoder
+
+        use = UseEncoder()
+        return use, use.info
     if name in BUILTIN_MODELS:
         runtime, probe = _load_default(BUILTIN_MODELS[name])
     else:
@@ -566,7 +575,8 @@ def _load_named(name: str) -> SentenceTransformer:
         raise ModelError(
             f"cannot load embedding model {name!r} ({type(exc).__name__}): give a local "
             f"sentence-transformers folder, a model already in the Hugging Face cache, "
-            f"or a built-in one: {', '.join(BUILTIN_MODELS)} (the first is the default)"
+            f"or a built-in one: {', '.join([*BUILTIN_MODELS, USE_MODEL])} (the first is the "
+            f"default)"
         ) from exc
     if "e5" in name.lower() and not st.prompts.get("query"):
         st.prompts.update(E5_PROMPTS)  # e5 models are trained with these prefixes

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.confidence import null_margins, parallel_bank_vectors
+from assistant.config import Config
+from assistant.encoding.banks import parallel_bank_vectors
 from assistant.encoding.encoder import Encoder, ModelInfo
 from assistant.errors import (
     BuildLockedError,
@@ -27,7 +28,7 @@ from assistant.errors import (
     IndexNotFoundError,
     InputError,
 )
-from assistant.indexing.hubness import HUB_WEIGHT
+from assistant.indexing import calibration
 from assistant.indexing.lexical import LexicalIndex
 from assistant.indexing.store import (
     LOCK_FILE,
@@ -41,8 +42,8 @@ from assistant.indexing.store import (
 )
 from assistant.indexing.versions import index_versions
 from assistant.ingest.documents import Corpus, Document, FileState, iter_files, read_corpus
-from assistant.ingest.metadata import LANGUAGES
 from assistant.ingest.provenance import label_uploads
+from assistant.text import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -76,26 +77,11 @@ def passage_embedding_text(passage: dict[str, Any]) -> str:
     return f"{context}\n{passage['text']}" if context else passage["text"]
 
 
-def context_line(document: Document, section: str | None, several: bool) -> str:
-    """The header a passage is read with ("contextual chunk header"): its document's title and
-    date when the index holds several documents, and its section heading.
-
-    A paragraph's own words rarely say which meeting it came from; the header does. Measured on
-    the archive dev set (seed + 20 statements, 58 questions): same-language hit@1 0.71 -> 0.88
-    with the title, disambiguation up with the date. In a one-document index the title and
-    date say nothing that tells passages apart, and there they cost the seed's dev set one
-    question (hit@1 1.0 -> 0.95), so they are left out. Headings belong to the paragraphs under
-    them (DESIGN.md: indexed as passages of their own they won wrongly).
-    """
-    parts = [document.title, document.date] if several else []
-    return "\n".join(p for p in [*parts, section] if p)
-
-
 def passages_from(documents: list[Document]) -> list[dict[str, Any]]:
-    from assistant.ingest.metadata import detect_language, document_months
+    from assistant.ingest.dates import document_months
+    from assistant.text import detect_language
 
     passages = []
-    several = len(documents) > 1
     for document in documents:
         months = document_months(document.text, document.date)
         for paragraph in document.paragraphs:
@@ -105,7 +91,7 @@ def passages_from(documents: list[Document]) -> list[dict[str, Any]]:
                     "doc": document.title,
                     "source": document.source,
                     "section": paragraph.section,
-                    "context": context_line(document, paragraph.section, several),
+                    "context": paragraph.section,
                     "paragraph": paragraph.number,
                     "citation": citation_for(
                         document.title, paragraph.number, paragraph.section, paragraph.page
@@ -125,36 +111,6 @@ def passages_from(documents: list[Document]) -> list[dict[str, Any]]:
     for passage in passages:
         passage["hash"] = content_hash(passage_embedding_text(passage))
     return passages
-
-
-def attach_hubness(
-    encoder: Encoder,
-    passages: list[dict[str, Any]],
-    passage_vectors: np.ndarray,
-    sentence_vectors: np.ndarray,
-    cache_key: str | None = None,
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """Record on each passage how far it and each of its sentences lie above ordinary text's
-    closeness to unrelated questions (``hub``, ``sentence_hub``; see assistant.hubness);
-    returns that ordinary level and the recorded values (passages', sentences')."""
-    from assistant.indexing import hubness
-
-    questions = hubness.reference_questions(encoder, cache_key)
-    level = hubness.ordinary_level(encoder, cache_key)
-    passage_excess = _rounded(hubness.excess(passage_vectors, questions, level))
-    sentence_excess = _rounded(hubness.excess(sentence_vectors, questions, level))
-    row = 0
-    for passage, value in zip(passages, passage_excess, strict=True):
-        count = len(passage["sentences"])
-        passage["hub"] = value
-        passage["sentence_hub"] = sentence_excess[row : row + count]
-        row += count
-    return level, np.array(passage_excess), np.array(sentence_excess)
-
-
-def _rounded(values: np.ndarray) -> list[float]:
-    """To 4 decimals, as stored in passages.json (search applies the stored values)."""
-    return [round(float(v), 4) for v in values]
 
 
 def sentence_texts(passage: dict[str, Any]) -> list[str]:
@@ -317,10 +273,17 @@ def build_from_documents(
     inputs: list[str],
     progress: Progress | None = None,
     skipped: list[FileState] | None = None,
+    config: Config | None = None,
 ) -> BuildReport:
-    """Embed (reusing the vectors of unchanged texts) and save; the caller holds the lock."""
+    """Embed (reusing the vectors of unchanged texts) and save; the caller holds the lock.
+    ``config`` gives the build-time settings (``Config.inferred_dates``)."""
+    config = config or Config()
     started = time.perf_counter()
     documents = label_uploads(documents, index_dir)  # an upload cannot pass for another file
+    if not config.inferred_dates:
+        for document in documents:
+            if document.date_inferred:
+                document.date, document.date_inferred = None, False
     previous = _previous_index(index_dir, info)
     cache = _VectorCache(previous)
     passages = passages_from(documents)
@@ -355,16 +318,8 @@ def build_from_documents(
         )
     )
     manifest["versions_seconds"] = round(time.perf_counter() - versions_started, 3)
-    manifest["hub_level"], passage_hub, sentence_hub = attach_hubness(
-        encoder, passages, passage_vectors, sentence_vectors, info.key
-    )
-    manifest["null_margins"] = null_margins(
-        encoder,
-        passage_vectors,
-        sentence_vectors,
-        cache_key=info.key,
-        passage_penalty=HUB_WEIGHT * passage_hub,
-        sentence_penalty=HUB_WEIGHT * sentence_hub,
+    manifest["calibration"] = calibration.measure(
+        encoder, passage_vectors, sentence_vectors, info.key
     )
     if progress:
         progress("indexing", 0, 1)
@@ -489,6 +444,7 @@ def build(
     progress: Progress | None = None,
     wait: float | None = 0,
     corpus: Corpus | None = None,
+    config: Config | None = None,
 ) -> BuildReport:
     """Read ``paths`` (unless ``corpus`` already holds them) and (re)build the index at
     ``index_dir`` under the build lock.
@@ -499,7 +455,7 @@ def build(
     index_path = Path(index_dir)
     corpus = corpus or read_inputs(paths, index_path)
     with holding_build_lock(index_path, wait):
-        return _build_locked(corpus, paths, index_path, encoder, info, progress)
+        return _build_locked(corpus, paths, index_path, encoder, info, progress, config)
 
 
 def _build_locked(
@@ -509,12 +465,20 @@ def _build_locked(
     encoder: Encoder,
     info: ModelInfo,
     progress: Progress | None,
+    config: Config | None = None,
 ) -> BuildReport:
     from assistant.ingest.fetch import is_url
 
     inputs = [p if is_url(p) else str(Path(p).expanduser().absolute()) for p in paths]
     return build_from_documents(
-        corpus.documents, index_path, encoder, info, inputs, progress, skipped=corpus.skipped_states
+        corpus.documents,
+        index_path,
+        encoder,
+        info,
+        inputs,
+        progress,
+        skipped=corpus.skipped_states,
+        config=config,
     )
 
 
@@ -525,6 +489,7 @@ def build_files(
     progress: Progress | None = None,
     wait: float | None = 0,
     wrap_encoder: Callable[[Encoder], Encoder] | None = None,
+    config: Config | None = None,
 ) -> BuildReport:
     """Everything a ``build`` command does, cheapest checks first: the paths exist, the files
     hold text, no other build is writing (all in well under a second), and only then load the
@@ -541,7 +506,7 @@ def build_files(
         loaded, info = load_model(model_name)
         encoder = wrap_encoder(loaded) if wrap_encoder else loaded
         try:
-            return _build_locked(corpus, paths, index_path, encoder, info, progress)
+            return _build_locked(corpus, paths, index_path, encoder, info, progress, config)
         finally:
             if encoder is not loaded and hasattr(encoder, "close"):
                 encoder.close()

@@ -79,7 +79,10 @@ class Document:
     lang: str | None = None
     """Language of the text (``ja``, ``en``, ``ko``, ...; see assistant.metadata)."""
     date: str | None = None
-    """The document's own date as ISO (``2025-04-03``), when its text names one."""
+    """The document's date as ISO (``2025-04-03``): from its text, else inferred (below)."""
+    date_inferred: bool = False
+    """Whether ``date`` came from the file name or a dateline without a year rather than a full
+    date in the text (an index built without ``Config.inferred_dates`` drops it)."""
     url: str | None = None
     """The web address it was fetched from, for documents read from a URL."""
 
@@ -419,22 +422,17 @@ def parse_document(text: str, source: str) -> Document:
 def annotate(document: Document) -> Document:
     """Fill in the language and date a document does not state otherwise: from its text, and
     the date from its file name when the text names none with a year, or else from a dateline
-    without a year and the one year the text names (metadata.dateline_date)."""
-    from assistant.ingest.metadata import (
-        date_in_name,
-        dateline_date,
-        detect_language,
-        document_date,
-    )
+    without a year and the one year the text names (dates.dateline_date)."""
+    from assistant.ingest.dates import date_in_name, dateline_date, document_date
+    from assistant.text import detect_language
 
     if document.lang is None:
         document.lang = detect_language(document.text)
     if document.date is None:
-        document.date = (
-            document_date(document.text)
-            or date_in_name(file_name(document.source))
-            or dateline_date(document.text)
-        )
+        document.date = document_date(document.text)
+        if document.date is None:
+            document.date = date_in_name(file_name(document.source)) or dateline_date(document.text)
+            document.date_inferred = document.date is not None
     return document
 
 

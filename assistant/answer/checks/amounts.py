@@ -37,7 +37,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from assistant.answer.checks.protocol import Ranked
+
+if TYPE_CHECKING:
+    from assistant.retrieval.question import Question
+    from assistant.retrieval.retriever import Retriever
 
 AmountKind = Literal[
     "money", "percent", "people", "ships", "vehicles", "countries", "times", "missiles"
@@ -196,3 +202,17 @@ _NAMED = {
     "times": "how many times",
     "missiles": "a number of missiles",
 }
+
+
+class AmountCheck:
+    """A question asking for a sum, a percentage or a count that no best passage states."""
+
+    def __init__(self, index: Retriever):
+        self.index = index
+
+    def __call__(self, question: Question, ranked: Ranked) -> str | None:
+        if question.amount is None:
+            return None
+        if any(states_amount(p["text"], question.amount) for p in ranked.passages):
+            return None
+        return missing_amount_notice(question.amount)

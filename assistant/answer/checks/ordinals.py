@@ -45,6 +45,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from assistant.answer.checks.protocol import Ranked
+
+if TYPE_CHECKING:
+    from assistant.retrieval.question import Question
+    from assistant.retrieval.retriever import Retriever
 
 _KANJI_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMERAL = r"([0-9]+|[一二三四五六七八九十]{1,3})"
@@ -135,3 +142,19 @@ def _english(number: int) -> str:
     teen = 10 <= number % 100 <= 20
     suffix = "th" if teen else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
+
+
+class OrdinalCheck:
+    """A question about the n-th of a series (第3回, the 13th) that the documents of the best
+    passages never number so."""
+
+    def __init__(self, index: Retriever):
+        self.index = index
+
+    def __call__(self, question: Question, ranked: Ranked) -> str | None:
+        if not question.ordinals:
+            return None
+        texts = self.index.texts_of_documents_of(ranked.ids)
+        if any(question.ordinals & ordinals(text) for text in texts):
+            return None
+        return missing_ordinal_notice(set(question.ordinals))

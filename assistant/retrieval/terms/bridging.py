@@ -1,6 +1,6 @@
 """How well a question's terms, carried into another language, match each candidate passage:
-the scoring both lexical bridges share (assistant.sino_korean reads Japanese and Korean as one
-another's Hangul, assistant.glosses Japanese and English through a dictionary).
+the scoring both lexical bridges share (``terms.reading`` reads Japanese and Korean as one
+another's Hangul, ``terms.gloss`` Japanese and English through a dictionary).
 
 A bridge's terms are weak evidence (a character has several readings, a word several meanings),
 so the score says how much of the question a passage holds, not only which passage holds most:
@@ -11,8 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+
+from assistant.retrieval.candidates import Candidates
+
+if TYPE_CHECKING:
+    from assistant.retrieval.question import Question
+    from assistant.retrieval.retriever import Retriever
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -48,3 +55,42 @@ def bridge_scores(question: Sequence[str], passages: Sequence[Sequence[str]]) ->
             scores += idf * tf * (BM25_K1 + 1) / (tf + norm)
         ideal += np.log(1 + (len(passages) + 0.5) / 1.5)
     return np.minimum(scores / ideal, 1.0)
+
+
+class BridgeTerm:
+    """A lexical bridge as an evidence term: the question's terms in its language against each
+    candidate's in the language it is bridged to (``other_language``), 0 for the other
+    candidates; None when the question's language has no bridge, no candidate is in the bridged
+    language (then the bridge's tables are not even read) or the question gives no terms.
+    Each passage's terms are worked out when it is first a candidate and kept, space-joined
+    (on the archive's ~150-character paragraphs: readings 0.15 ms and 0.3 kB a Japanese one,
+    glosses 0.11 ms and 0.8 kB)."""
+
+    other_language: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, index: Retriever):
+        self.index = index
+        self._terms: dict[int, str] = {}
+
+    def terms(self, text: str, language: str) -> list[str]:
+        raise NotImplementedError
+
+    def __call__(self, question: Question, candidates: Candidates) -> np.ndarray | None:
+        other = self.other_language.get(question.language)
+        if other is None:
+            return None
+        bridged = np.flatnonzero(candidates.languages == other)
+        asked = self.terms(question.wording, question.language) if len(bridged) else []
+        if not asked:
+            return None
+        passage_terms = []
+        for position in bridged.tolist():
+            index = int(candidates.ids[position])
+            packed = self._terms.get(index)
+            if packed is None:
+                packed = " ".join(self.terms(candidates.passages[position]["text"], other))
+                self._terms[index] = packed
+            passage_terms.append(packed.split())
+        evidence = np.zeros(len(candidates), dtype=np.float32)
+        evidence[bridged] = bridge_scores(asked, passage_terms)
+        return evidence

@@ -1,7 +1,7 @@
 """Names across scripts: whether a Latin name is in documents that spell it in katakana or
-Hangul (``NameSounds``: the key-term check of assistant.key_terms), and which documents spell a
-question's name in another script than the question's (``SpokenNameIndex``: evidence for
-assistant.scoring, NAME_WEIGHT).
+Hangul (``NameSounds``: what the key-term check, ``answer.checks.key_terms``, reads), and which
+documents spell a question's name in another script than the question's (``SpokenNameIndex``:
+the names evidence term, ``retrieval.terms.names``).
 
 A mixed-language archive writes "Wilmington" as ウィルミントン or 윌밍턴, if at all, so the Latin
 text alone cannot tell whether the documents mention it. Katakana and Hangul spell names by

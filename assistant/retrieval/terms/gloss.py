@@ -42,6 +42,8 @@ from importlib import resources
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from assistant.retrieval.terms.bridging import BridgeTerm
+
 OTHER_LANGUAGE = {"en": "ja", "ja": "en"}
 """Which language's text a question is read against: the bridge is between the two languages."""
 
@@ -130,3 +132,10 @@ def gloss_terms(text: str, language: str) -> list[str]:
     if language == "ja":
         return japanese_terms(text)
     return []
+
+
+class GlossTerm(BridgeTerm):
+    other_language = OTHER_LANGUAGE
+
+    def terms(self, text: str, language: str) -> list[str]:
+        return gloss_terms(text, language)

@@ -1,4 +1,4 @@
-"""What a document says about itself: its language and the dates it names.
+"""Dates: the ones a document is from or about, and the ones a question names.
 
 An archive holds many similar statements in Japanese, English and Korean; a question that names
 a month ("in September 2024", "2024年9月", "2024년 9월") must find the statement of that month
@@ -7,8 +7,6 @@ write them and compared as ISO strings:
 
 >>> [m.iso for m in find_dates("令和7年4月3日、2025年4月3日、April 3, 2025、2025년 4월 3일")]
 ['2025-04-03', '2025-04-03', '2025-04-03', '2025-04-03']
->>> [detect_language(t) for t in ("日米韓共同声明", "한미일 공동성명", "Joint Statement")]
-['ja', 'ko', 'en']
 """
 
 from __future__ import annotations
@@ -16,10 +14,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-
-LANGUAGES = ("ja", "en", "ko")
-"""Languages the assistant knows by name; other text is tagged ``zh`` (Han without kana) or
-``und`` (undetermined)."""
 
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 """Japanese era name -> the Gregorian year before its first year (令和元年 = 2019)."""
@@ -248,69 +242,6 @@ def without_dates(text: str) -> str:
     return re.sub(r"\s{2,}", " ", stripped).strip().lstrip("、，,;: ")
 
 
-def other_dates_notice(question: str) -> str:
-    """``The best-matching documents are not from September 2019.``: why an answer is not
-    confident when the question asks about a time no best passage is from."""
-    return f"The best-matching documents are not from {_times_named(question)}."
-
-
-def undated_notice(question: str) -> str:
-    """``No document is from November 2022; the passages found are undated.``: why an answer is
-    not confident when only undated passages answer a question about a time no document is
-    from (scoring.time_unvouched)."""
-    return f"No document is from {_times_named(question)}; the passages found are undated."
-
-
-def _times_named(question: str) -> str:
-    """The months (else years) a question names, as words: "May 2024 or June 2024"."""
-    months = question_months(question)
-    if months:
-        named = [f"{_MONTH_SPELLINGS[int(m[5:]) - 1][0].title()} {m[:4]}" for m in months]
-    else:
-        named = [str(y) for y in question_years(question)]
-    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
-
-
 def question_years(question: str) -> list[int]:
     """Years a question names, with or without a month ("in 2024", "2024年の")."""
     return sorted({int(y) for y in _YEAR.findall(unicodedata.normalize("NFKC", question))})
-
-
-def _script_counts(text: str) -> dict[str, int]:
-    counts = {"hangul": 0, "kana": 0, "han": 0, "latin": 0}
-    for ch in text:
-        if "\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f":
-            counts["hangul"] += 1
-        elif "\u3040" <= ch <= "\u30ff" or "\uff66" <= ch <= "\uff9f":
-            counts["kana"] += 1
-        elif "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
-            counts["han"] += 1
-        elif ch.isascii() and ch.isalpha():
-            counts["latin"] += 1
-    return counts
-
-
-def detect_language(text: str) -> str:
-    """``ja``, ``ko``, ``en``, ``zh`` or ``und``, by script.
-
-    For the languages the assistant serves the script decides: Hangul is Korean, kana are
-    Japanese (a Japanese text is 40-70 % kana), Latin letters are taken for English. Script
-    counting is exact for these three and costs microseconds per paragraph; a statistical
-    detector would add a dependency for no gain on them.
-    """
-    counts = _script_counts(text)
-    cjk = counts["kana"] + counts["han"]
-    # Latin letters are 1 char per sound, CJK about 2-3 Latin letters' worth each.
-    if (
-        counts["hangul"]
-        and counts["hangul"] >= 0.5 * cjk
-        and counts["hangul"] * 2 >= 0.2 * counts["latin"]
-    ):
-        return "ko"
-    if cjk and cjk * 2 >= 0.2 * counts["latin"]:
-        if counts["kana"] or not counts["han"]:
-            return "ja"
-        return "ja" if counts["han"] < 8 else "zh"
-    if counts["latin"]:
-        return "en"
-    return "und"

@@ -6,9 +6,9 @@ A question about one of many similar statements opens by saying which meeting or
 means, and then asks. The opening clause names the meeting, its people, place and date, which
 are exactly what a statement's first paragraph (the dateline: who met whom, where, when) says,
 so read as one the question draws that paragraph ahead of the one that answers. Read apart, the
-setting still picks the document (it stays in the question's vector, and its date and account
-count in their own terms) while what is asked, given ``FOCUS_WEIGHT`` of the question's vector,
-picks the paragraph. The whole question's cosines count at their document's best
+setting still picks the document (it stays in the question's vector, and its date counts in
+its own term) while what is asked, given ``Config.focus_weight`` of the question's vector, picks
+the paragraph. The whole question's cosines count at their document's best
 (``scoring.document_best`` in ``Retriever.dense_scores``), so within a document what is asked
 alone orders the paragraphs: measured on the 15 probe questions, hit@1 0.67 -> 0.80 (the
 dateline no longer won on the setting's words); the dev, fresh, book and seed sets unchanged.
@@ -30,14 +30,6 @@ True
 from __future__ import annotations
 
 import re
-
-FOCUS_WEIGHT = 0.5
-"""Share of the question's vector given to what it asks (the rest is the whole question).
-Measured on the archive dev set (19 of 68 questions open with a setting): 0.3 hit@1/hit@3
-0.793/0.931, 0.4 0.810/0.931, 0.5 0.810/0.948, 0.6 0.793/0.948, 0.8 0.776/0.948; against
-0.776/0.914 unsplit. Reading only what is asked (1.0) lost a fresh question (0.765 -> 0.706)
-whose setting named the only document that answers. Re-measured with MIN_FOCUS_SHARE 0.2: 0.4
-0.828/0.931, 0.5 0.828/0.948, 0.6-0.7 0.810/0.948."""
 
 MIN_FOCUS_SHARE = 0.2
 """What is asked must be at least this share of the question, or there is nothing to split

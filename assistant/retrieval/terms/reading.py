@@ -36,6 +36,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from assistant.retrieval.terms.bridging import BridgeTerm
+
 _KANJI_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff々]+")
 _HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 
@@ -106,3 +108,10 @@ def reading_pairs(text: str, language: str) -> list[str]:
     else:
         return []
     return [word[i : i + 2] for word in words for i in range(len(word) - 1)]
+
+
+class ReadingTerm(BridgeTerm):
+    other_language = OTHER_LANGUAGE
+
+    def terms(self, text: str, language: str) -> list[str]:
+        return reading_pairs(text, language)

@@ -16,9 +16,6 @@ languages translate rather than spell (Middle, South, Sea, Kingdom ...) are not 
 Measured: off-topic rejected on the archive dev set 0.7 -> 0.8 (Wilmington), on the blind set
 0.62 -> 0.69 (Kuala Lumpur); no answerable question of any set refused.
 
-The same acronyms are evidence for the documents that name them (``AcronymIndex``): a question
-about the G7 is about the few statements that say G7, in whatever language they are written.
-
 >>> missing_terms("What did NATO and the G20 decide in Wilmington?", "NATO met in Brussels.", True)
 ['G20', 'Wilmington']
 >>> missing_terms("What did NATO and the G20 decide in Wilmington?", "NATO met in Brussels.", False)
@@ -34,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from assistant.name_sounds import NameSounds, first_part
+from assistant.retrieval.name_sounds import NameSounds, first_part
 
 _ACRONYM = re.compile(
     r"(?<![A-Za-z0-9-])([A-Z][A-Z0-9&]{1,9}|[A-Z][a-z]?[0-9]{1,3})(?![A-Za-z0-9-])"
@@ -201,7 +198,7 @@ class AcronymIndex:
     and Korean texts write acronyms in Latin letters too (scoring.NAME_WEIGHT).
 
     >>> index = AcronymIndex(["G7外相声明", "APEC and the Quad", "APEC 정상회의", "NATO"])
-    >>> sorted(index.naming("What did the G7 say at APEC?", most=0.25))  # APEC: in 2 of 4
+    >>> sorted(index.naming(["G7", "APEC"], most=0.25))  # APEC: in 2 of 4
     [0]
     """
 
@@ -214,12 +211,12 @@ class AcronymIndex:
             for acronym in set(_ACRONYM.findall(text)):
                 self.documents.setdefault(acronym, set()).add(number)
 
-    def naming(self, question: str, most: float) -> set[int]:
-        """Documents naming an acronym of ``question`` that at most ``most`` of the documents
-        name (an acronym in most of them picks none out); country codes (US, EU) excluded."""
+    def naming(self, acronyms: Iterable[str], most: float) -> set[int]:
+        """Documents naming one of the question's ``acronyms`` that at most ``most`` of the
+        documents name (one in most of them picks none out); country codes (US, EU) excluded."""
         limit = max(1.0, most * self.count)
         named: set[int] = set()
-        for acronym in key_terms(question)[0]:
+        for acronym in acronyms:
             found = self.documents.get(acronym, set())
             if acronym not in COUNTRY_CODES and len(found) <= limit:
                 named |= found
