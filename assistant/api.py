@@ -31,8 +31,7 @@ INDEX_ENV = "ASSISTANT_INDEX"
 MAX_K = 50
 VERSIONS_WIDEN = 3
 """Hits asked of the retriever per answer wanted: versions of one paragraph count once (an
-answer has at most three: ja, en, ko), and the last place may go to another language
-(scoring.top_positions)."""
+answer has at most three: ja, en, ko)."""
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut here before tokenising; the model reads at most 512 tokens, which
 Japanese text reaches at roughly 600-900 characters, so nothing the model would read is lost."""
@@ -370,7 +369,6 @@ class Assistant:
         ``language`` (``ja``, ``en``, ``ko``), ``source`` (a document's path or file name) and
         ``date_from``/``date_to`` (ISO dates, inclusive) restrict which passages may answer.
         """
-        from assistant.retrieval import scoring
         from assistant.retrieval.retriever import RETRIEVAL_MODES
 
         cleaned, notice = clean_question(question)
@@ -382,10 +380,7 @@ class Assistant:
         found = retriever.retrieve(cleaned, k * VERSIONS_WIDEN, mode=mode, filters=filters)
         hits, confident, why_not = found.hits, found.confident, found.notice
         answers = self._with_versions(hits, len(hits), cleaned, language, source)
-        languages = [{v["lang"] for v in vs} or {hit.passage.get("lang")} for hit, vs in answers]
-        margin = retriever.config.slot_margin * retriever.calibration.spread
-        places = scoring.top_positions([hit.score for hit, _ in answers], languages, k, margin)
-        hits_and_versions = [answers[i] for i in places]
+        hits_and_versions = answers[:k]
         if why_not:
             notice = f"{notice}; {why_not}" if notice else why_not
         if not all(math.isfinite(h.score) for h in hits):  # never a NaN score (damaged map)

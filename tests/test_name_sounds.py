@@ -8,11 +8,8 @@ import pytest
 from assistant.retrieval.key_terms import missing_terms, name_runs
 from assistant.retrieval.name_sounds import (
     NameSounds,
-    SpokenNameIndex,
     may_be_han,
     sound_key,
-    spelled_foreign,
-    spoken_words,
 )
 
 JAPANESE = (
@@ -101,29 +98,3 @@ def test_missing_terms_look_names_up_by_sound_in_mixed_corpora():
     assert missing_terms(question, vocabulary, False) == []  # without sounds, names unchecked
     # a name in the Latin text needs no sound
     assert missing_terms("Was Wilmington named?", "Wilmington", False, sounds) == []
-
-
-def test_foreign_looking_hangul_words():
-    assert all(spelled_foreign(w) for w in ["브뤼셀에서", "프리덤", "트럼프", "샌프란시스코"])
-    # native and Sino-Korean words would match names by chance
-    assert not any(spelled_foreign(w) for w in ["밝혔나", "정신을", "공동성명", "외교장관"])
-
-
-def test_spoken_name_index_finds_a_name_in_other_scripts_only_where_it_is_rare():
-    documents = [
-        "ブリュッセルにおいて外相会合が開かれた。グローバルな課題について議論した。",
-        "The ministers met in Washington. They discussed global challenges.",
-        "장관들은 트럼프 대통령의 글로벌 과제를 논의했다.",
-        "トランプ大統領とグローバルなパートナーシップを確認した。",
-        "글로벌 협력을 강화한다.",
-    ]
-    index = SpokenNameIndex(documents)
-    brussels = spoken_words("브뤼셀 외교장관회의에서 무엇을 논의했나?")
-    assert brussels["hangul"] and index.naming(brussels, most=0.4) == {0}
-    # the same script is the lexical arm's business: the Korean document that spells it is no
-    # evidence, the Japanese one is
-    assert index.naming(spoken_words("트럼프 대통령은 무엇을 말했나?"), most=0.4) == {3}
-    # a loanword found in most documents is no evidence
-    assert spoken_words("글로벌 과제")["hangul"] == set()  # not foreign-looking enough
-    assert index.naming(spoken_words("グローバルな課題"), most=0.4) == set()
-    assert index.naming({"latin": {sound_key("Brussels")}}, most=0.4) == {0}

@@ -14,12 +14,11 @@ from assistant.ingest.dates import (
     find_dates,
     question_months,
     question_years,
-    without_dates,
 )
 from assistant.ingest.documents import parse_document
 from assistant.retrieval import scoring
 from assistant.retrieval.filters import Filters
-from assistant.retrieval.key_terms import AcronymIndex, key_terms, missing_terms, not_found_notice
+from assistant.retrieval.key_terms import key_terms, missing_terms, not_found_notice
 from assistant.retrieval.question import Question
 from assistant.retrieval.terms.date import date_evidence
 from assistant.text import detect_language
@@ -186,43 +185,6 @@ def test_a_question_is_parsed_once_into_what_every_term_reads():
     plain = Question.parse("What did the ministers say about Ukraine?")
     assert plain.language == "en" and not plain.names_a_time and plain.focus is None
     assert plain.names == ("Ukraine",) and plain.amount is None and not plain.ordinals
-
-
-def test_acronym_index_names_the_few_documents_with_the_acronym():
-    documents = ["UEFIとBIOSの設定", "ＩＳＤＮ回線", "APEC에서", "APEC and the US", "plain text"]
-    index = AcronymIndex(documents)
-    assert index.naming(["ISDN"], most=0.2) == {1}  # full-width ＩＳＤＮ read
-    assert index.naming(["UEFI", "BIOS"], most=0.2) == {0}
-    assert index.naming(["APEC"], most=0.2) == set()  # in 2 of 5: no evidence
-    assert index.naming(["APEC"], most=0.4) == {2, 3}
-    assert index.naming(["US"], most=1.0) == set()  # a country code
-    assert index.naming([], most=1.0) == set()
-
-
-@pytest.mark.parametrize(
-    ("question", "wording"),
-    [
-        ("2024年5月の第13回次官級対話の成果は", "第13回次官級対話の成果は"),
-        ("2024년 9월 뉴욕 회의에서", "뉴욕 회의에서"),
-        ("What did they say on 3 April 2025 about Gaza?", "What did they say on about Gaza?"),
-        ("令和6年10月17日の会合", "会合"),
-        ("No date at all, 15億 dollars", "No date at all, 15億 dollars"),
-    ],
-)
-def test_dates_are_taken_out_of_the_wording_the_arms_read(question, wording):
-    assert without_dates(question) == wording
-    assert Question.parse(question).wording == wording
-
-
-def test_the_last_place_goes_to_a_close_answer_in_another_language():
-    scores = [0.90, 0.89, 0.88, 0.86, 0.85]
-    ko, en = {"ko"}, {"en"}
-    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 3, 0.1) == [0, 1, 3]
-    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 3, 0.03) == [0, 1, 2]
-    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 3, -1.0) == [0, 1, 2]  # off
-    assert scoring.top_positions(scores, [ko, ko, ko, en, en], 2, 0.1) == [0, 1]
-    assert scoring.top_positions(scores, [ko, en, ko, en, en], 3, 0.1) == [0, 1, 2]
-    assert scoring.top_positions(scores, [ko, ko | en, ko, en, en], 3, 0.1) == [0, 1, 2]
 
 
 def test_key_terms_and_missing_ones():

@@ -63,6 +63,21 @@ def export_onnx(model_dir: Path) -> dict[str, Path]:
     bert = AutoModel.from_pretrained(
         str(model_dir), dtype=torch.float32, attn_implementation="eager"
     ).eval()
+    _export_graph(bert, work / "model.onnx")
+    import onnx
+
+    targets["fp32"].parent.mkdir(parents=True, exist_ok=True)
+    _fuse_and_quantise(work, bert.config)
+    for kind, graph in (("fp32", work / "fused.onnx"), ("int8", work / "int8.onnx")):
+        _save_with_external_weights(onnx.load(str(graph)), targets[kind])
+    shutil.rmtree(work, ignore_errors=True)
+    return targets
+
+
+def _export_graph(bert: Any, path: Path) -> None:
+    """Export ``bert`` with attention-masked mean pooling and L2 normalisation (the
+    sentence-transformers pipeline) as one ONNX graph at ``path``."""
+    import torch
 
     class _Embed(torch.nn.Module):
         """BertModel, attention-masked mean pooling, L2 normalisation (the ST pipeline)."""
@@ -90,7 +105,7 @@ def export_onnx(model_dir: Path) -> dict[str, Path]:
         torch.onnx.export(
             _Embed(bert).eval(),
             (dummy, dummy),
-            str(work / "model.onnx"),
+            str(path),
             input_names=["input_ids", "attention_mask"],
             output_names=["embedding"],
             dynamic_axes=axes,
@@ -98,6 +113,10 @@ def export_onnx(model_dir: Path) -> dict[str, Path]:
             dynamo=False,
         )
 
+
+def _fuse_and_quantise(work: Path, config: Any) -> None:
+    """``work/model.onnx`` fused for BERT (``fused.onnx``) and quantised to int8 per channel
+    (``int8.onnx``)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
@@ -111,10 +130,9 @@ def export_onnx(model_dir: Path) -> dict[str, Path]:
         fused = optimize_model(
             str(work / "model.onnx"),
             model_type="bert",
-            num_heads=bert.config.num_attention_heads,
-            hidden_size=bert.config.hidden_size,
+            num_heads=config.num_attention_heads,
+            hidden_size=config.hidden_size,
         )
-        targets["fp32"].parent.mkdir(parents=True, exist_ok=True)
         fused.save_model_to_file(str(work / "fused.onnx"))
         quantize_dynamic(
             str(work / "fused.onnx"),
@@ -126,10 +144,6 @@ def export_onnx(model_dir: Path) -> dict[str, Path]:
         )
     finally:
         root.setLevel(level)
-    for kind, graph in (("fp32", work / "fused.onnx"), ("int8", work / "int8.onnx")):
-        _save_with_external_weights(onnx.load(str(graph)), targets[kind])
-    shutil.rmtree(work, ignore_errors=True)
-    return targets
 
 
 def _save_with_external_weights(model: Any, target: Path) -> None:

@@ -309,34 +309,13 @@ def build_from_documents(
     }
     manifest = new_manifest(info.to_dict(), sources_of(documents), inputs, counts, seconds)
     manifest["skipped"] = [state.to_dict() for state in skipped or []]
-    versions_started = time.perf_counter()
-    manifest.update(
-        index_versions(
-            passages,
-            sentence_vectors,
-            parallel_bank_vectors(encoder, info.key),
-        )
-    )
-    manifest["versions_seconds"] = round(time.perf_counter() - versions_started, 3)
-    manifest["calibration"] = calibration.measure(
-        encoder, passage_vectors, sentence_vectors, info.key
-    )
+    manifest.update(measured(encoder, info, passages, passage_vectors, sentence_vectors))
     if progress:
         progress("indexing", 0, 1)
     stored = StoredIndex(
         manifest=manifest,
         passages=passages,
-        documents=[
-            {
-                "source": d.source,
-                "title": d.title,
-                "text": d.text,
-                "lang": d.lang,
-                "date": d.date,
-                "url": d.url,
-            }
-            for d in documents
-        ],
+        documents=[document_record(d) for d in documents],
         faiss_index=make_faiss_index(passage_vectors),
         sentence_vectors=sentence_vectors,
         lexical=LexicalIndex([passage_embedding_text(p) for p in passages]),
@@ -357,6 +336,38 @@ def build_from_documents(
         time.perf_counter() - started,
         previous is None,
     )
+
+
+def document_record(document: Document) -> dict[str, Any]:
+    """What the index keeps of a source document (for the source view and the name lookups)."""
+    return {
+        "source": document.source,
+        "title": document.title,
+        "text": document.text,
+        "lang": document.lang,
+        "date": document.date,
+        "url": document.url,
+    }
+
+
+def measured(
+    encoder: Encoder,
+    info: ModelInfo,
+    passages: list[dict[str, Any]],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+) -> dict[str, Any]:
+    """The manifest entries worked out from the vectors: parallel versions (and how long their
+    alignment took) and the model-dependent calibration."""
+    started = time.perf_counter()
+    entries = dict(
+        index_versions(passages, sentence_vectors, parallel_bank_vectors(encoder, info.key))
+    )
+    entries["versions_seconds"] = round(time.perf_counter() - started, 3)
+    entries["calibration"] = calibration.measure(
+        encoder, passage_vectors, sentence_vectors, info.key
+    )
+    return entries
 
 
 def build_lock(index_dir: Path, wait: float | None = None):

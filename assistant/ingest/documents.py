@@ -7,7 +7,6 @@ A Document keeps what a citation needs: the title, and each body paragraph with 
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import logging
 import os
@@ -18,7 +17,6 @@ from pathlib import Path
 
 from assistant.errors import CorpusError
 from assistant.ingest.chunking import (
-    Sentence,
     ends_sentence,
     has_sentence_punctuation,
     is_broken_continuation,
@@ -26,6 +24,25 @@ from assistant.ingest.chunking import (
     join_lines,
     split_sentences,
 )
+from assistant.ingest.encodings import decode_bytes
+from assistant.ingest.structure import (
+    MAX_HEADING_CHARS,
+    Document,
+    FileState,
+    Paragraph,
+    annotate,
+    file_name,
+)
+
+__all__ = [
+    "MAX_HEADING_CHARS",
+    "Document",
+    "FileState",
+    "Paragraph",
+    "annotate",
+    "decode_bytes",
+    "file_name",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +52,6 @@ FORMAT_SUFFIXES = (".html", ".htm", ".xhtml", ".pdf", ".docx")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + FORMAT_SUFFIXES
 """File types read from folders; a file named explicitly is read whatever its suffix."""
 
-MAX_HEADING_CHARS = 40
-"""A plain-text line longer than this is prose, not a heading (the seed's longest heading is
-17 characters; its shortest paragraph over 80)."""
 
 MAX_TITLE_CHARS = 200
 """A first line up to this long that stands alone and ends no sentence is the title: English
@@ -48,191 +62,6 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 """Larger files are skipped with a warning: an index is for reading, not for dumps."""
 MAX_BINARY_FILE_BYTES = 100 * 1024 * 1024
 """The same for PDF and Word files, whose pictures and fonts take most of their bytes."""
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """One body paragraph: the unit of citation."""
-
-    number: int
-    text: str
-    section: str | None
-    sentences: tuple[Sentence, ...]
-    first_line: int
-    last_line: int
-    page: int | None = None
-    """The page it starts on, for documents that have pages (PDF)."""
-    code: bool = False
-    """A code block (HTML <pre>): kept whole, shown as code."""
-
-
-@dataclass
-class Document:
-    """A text file read into title, sections and numbered paragraphs."""
-
-    title: str
-    source: str
-    text: str
-    paragraphs: list[Paragraph] = field(default_factory=list)
-    state: FileState | None = None
-    """The file it was read from, as it was then: for judging later whether it changed."""
-    lang: str | None = None
-    """Language of the text (``ja``, ``en``, ``ko``, ...; see assistant.metadata)."""
-    date: str | None = None
-    """The document's date as ISO (``2025-04-03``): from its text, else inferred (below)."""
-    date_inferred: bool = False
-    """Whether ``date`` came from the file name or a dateline without a year rather than a full
-    date in the text (an index built without ``Config.inferred_dates`` drops it)."""
-    url: str | None = None
-    """The web address it was fetched from, for documents read from a URL."""
-
-
-# --------------------------------------------------------------------------------------------
-# Bytes to text
-
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-JAPANESE_ENCODINGS = ("cp932", "euc_jp")
-"""Legacy Japanese encodings tried strictly before any guessing: CP932 is the superset of
-Shift_JIS that Windows writes (①, ～ and the NEC/IBM extensions), so it reads Shift_JIS too.
-charset-normalizer alone read short Shift_JIS and EUC-JP texts as Korean, and found no
-encoding at all for CP932 text with ① and ～ (measured on made-up texts)."""
-
-MIN_KANA_SHARE = 0.1
-"""A legacy decoding counts as Japanese when kana are at least this share of its non-ASCII
-letters: Japanese prose runs 40-70 % kana, while Korean or Chinese bytes read as EUC-JP come
-out as kanji with next to no kana."""
-
-MAX_ODD_SHARE = 0.01
-"""Characters no real text is made of (controls, private use, U+FFFD, stray Hangul in a
-Japanese decoding) above this share mean the decoding is wrong or the file is binary."""
-
-
-def _is_kana(ch: str) -> bool:
-    return "\u3041" <= ch <= "\u30ff" and ch not in "\u30fb"
-
-
-def _is_odd(ch: str) -> bool:
-    """Characters that betray a wrong decoding or a binary file."""
-    code = ord(ch)
-    return (
-        (code < 0x20 and ch not in "\t\n\r\f\v")
-        or 0x7F <= code <= 0x9F
-        or 0xE000 <= code <= 0xF8FF  # private use
-        or code == 0xFFFD
-        or 0xD800 <= code <= 0xDFFF
-    )
-
-
-def _odd_share(text: str) -> float:
-    return sum(1 for ch in text if _is_odd(ch)) / max(1, len(text))
-
-
-def _kana_share(text: str) -> float:
-    letters = [ch for ch in text if ord(ch) > 0x7F and ch.isalpha()]
-    return sum(1 for ch in letters if _is_kana(ch)) / max(1, len(letters))
-
-
-def _as_japanese(data: bytes) -> str | None:
-    """The best strict legacy-Japanese decoding that looks like Japanese text, if any."""
-    best: tuple[float, str] | None = None
-    for encoding in JAPANESE_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        hangul = sum(1 for ch in text if "\uac00" <= ch <= "\ud7af" or "\u3130" <= ch <= "\u318f")
-        odd = _odd_share(text) + hangul / max(1, len(text))
-        kana = _kana_share(text)
-        if odd > MAX_ODD_SHARE or kana < MIN_KANA_SHARE:
-            continue
-        if best is None or kana - odd > best[0]:
-            best = (kana - odd, text)
-    return best[1] if best else None
-
-
-def _as_utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 written without a byte-order mark (NUL bytes are half of its ASCII): accepted only
-    when it reads as clean text, so binary files with NULs are still refused."""
-    if len(data) % 2:
-        return None
-    for encoding in ("utf-16-le", "utf-16-be"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        plain = sum(1 for ch in text if ch.isascii() and (ch.isprintable() or ch in "\n\r\t"))
-        if _odd_share(text) == 0 and (plain + sum(map(_is_kana, text))) / len(text) > 0.3:
-            return text
-    return None
-
-
-def decode_bytes(data: bytes) -> str | None:
-    """Decode a file's bytes, or None when they are not text.
-
-    A byte-order mark decides first, then strict UTF-8 (or ISO-2022-JP, which is 7-bit), then
-    the legacy Japanese encodings (see JAPANESE_ENCODINGS), and only then does
-    charset-normalizer guess. Any decoding with control or private-use characters is refused:
-    that is a binary file.
-    """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                return None
-            return text if _odd_share(text) <= MAX_ODD_SHARE and "\x00" not in text else None
-    if b"\x00" in data:
-        return _as_utf16_without_bom(data)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None:
-        if "\x1b$B" in text or "\x1b$@" in text:
-            try:
-                text = data.decode("iso2022_jp")
-            except UnicodeDecodeError:
-                return None
-        return text if _odd_share(text) <= MAX_ODD_SHARE else None
-    japanese = _as_japanese(data)
-    if japanese is not None:
-        return japanese
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        return None
-    text = str(best)
-    return text if _odd_share(text) <= MAX_ODD_SHARE else None
-
-
-@dataclass(frozen=True)
-class FileState:
-    """A file as it was when read: its size and mtime (from before the read) and the sha256 of
-    the bytes actually read, so a later change is noticed even if it raced the read."""
-
-    file: str
-    size: int
-    mtime_ns: int
-    sha256: str | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        record: dict[str, object] = {
-            "file": self.file,
-            "size": self.size,
-            "mtime_ns": self.mtime_ns,
-        }
-        if self.sha256 is not None:
-            record["sha256"] = self.sha256
-        return record
 
 
 def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[bytes | None, FileState | None]:
@@ -419,30 +248,8 @@ def parse_document(text: str, source: str) -> Document:
     return document
 
 
-def annotate(document: Document) -> Document:
-    """Fill in the language and date a document does not state otherwise: from its text, and
-    the date from its file name when the text names none with a year, or else from a dateline
-    without a year and the one year the text names (dates.dateline_date)."""
-    from assistant.ingest.dates import date_in_name, dateline_date, document_date
-    from assistant.text import detect_language
-
-    if document.lang is None:
-        document.lang = detect_language(document.text)
-    if document.date is None:
-        document.date = document_date(document.text)
-        if document.date is None:
-            document.date = date_in_name(file_name(document.source)) or dateline_date(document.text)
-            document.date_inferred = document.date is not None
-    return document
-
-
 # --------------------------------------------------------------------------------------------
 # Paths to documents
-
-
-def file_name(source: str) -> str:
-    """The file name of a recorded source path, whichever separator it was recorded with."""
-    return source.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def display_path(path: Path) -> str:

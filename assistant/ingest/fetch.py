@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from assistant.ingest.documents import MAX_BINARY_FILE_BYTES, MAX_FILE_BYTES
 
@@ -113,6 +114,23 @@ def _previous(meta_path: Path) -> Snapshot | None:
     return snapshot if snapshot.path.is_file() else None
 
 
+def _read_capped(response: Any, cap: int, started: datetime) -> bytes:
+    """The response's body, refused past ``cap`` bytes (declared or sent) or TOTAL_TIMEOUT."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise FetchError(f"larger than {cap // 2**20} MB ({int(declared)} bytes)")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > cap:
+            raise FetchError(f"larger than {cap // 2**20} MB")
+        if (datetime.now(UTC) - started).total_seconds() > TOTAL_TIMEOUT:
+            raise FetchError(f"took longer than {TOTAL_TIMEOUT:.0f} s to download")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
     """Fetch ``url`` into ``snapshot_dir`` and return its snapshot; raises FetchError."""
     import httpx
@@ -150,19 +168,7 @@ def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
                     f"content type {content_type or 'none'!r} is not a document; "
                     f"allowed: {', '.join(sorted(CONTENT_TYPES))}"
                 )
-            cap = _size_cap(suffix)
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > cap:
-                raise FetchError(f"larger than {cap // 2**20} MB ({int(declared)} bytes)")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > cap:
-                    raise FetchError(f"larger than {cap // 2**20} MB")
-                if (datetime.now(UTC) - started).total_seconds() > TOTAL_TIMEOUT:
-                    raise FetchError(f"took longer than {TOTAL_TIMEOUT:.0f} s to download")
-                chunks.append(chunk)
+            data = _read_capped(response, _size_cap(suffix), started)
             final_url = str(response.url)
             etag = response.headers.get("etag")
             last_modified = response.headers.get("last-modified")
@@ -177,7 +183,6 @@ def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
     finally:
         if own_client:
             client.close()
-    data = b"".join(chunks)
     if not data.strip():
         raise FetchError("the server sent an empty document")
     digest = hashlib.sha256(data).hexdigest()

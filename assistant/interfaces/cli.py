@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import warnings
+from typing import Any
 
 EXIT_USAGE = 2
 
@@ -32,7 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_build(commands)
+    _add_ask_and_eval(commands)
+    _add_servers(commands)
+    return parser
 
+
+def _add_build(commands: Any) -> None:
     build = commands.add_parser("build", help="(re)build the index from files and folders")
     build.add_argument(
         "paths",
@@ -45,8 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         "--model",
         metavar="NAME",
         help="built-in multilingual-e5-small (default; ONNX fp32), multilingual-e5-small-int8 "
-        "(faster, less exact), multilingual-e5-small-torch, or a sentence-transformers model "
-        "name or folder",
+        "(faster, less exact), multilingual-e5-small-torch, use-multilingual (Google's USE "
+        "multilingual v3: fast, weaker), or a sentence-transformers model name or folder",
     )
     build.add_argument(
         "--wait",
@@ -68,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
         "--ray-batch-size", type=int, metavar="N", help="texts per Ray batch (default 64)"
     )
 
+
+def _add_ask_and_eval(commands: Any) -> None:
     ask = commands.add_parser("ask", help="answer a question with cited passages")
     ask.add_argument("question", help="the question, or - to read it from standard input")
     ask.add_argument("--k", type=int, default=3, help="passages to show (default 3)")
@@ -87,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--json", action="store_true", help="print JSON")
 
+
+def _add_servers(commands: Any) -> None:
     serve = commands.add_parser("serve", help="start the web chat")
     serve.add_argument("--index", metavar="DIR")
     serve.add_argument(
@@ -113,7 +124,6 @@ def _parser() -> argparse.ArgumentParser:
         "mcp", help="serve cited search to AI assistants as MCP tools over stdio"
     )
     mcp.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
-    return parser
 
 
 def _port(value: str) -> int:

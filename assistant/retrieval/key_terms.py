@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from assistant.retrieval.name_sounds import NameSounds, first_part
 
@@ -190,34 +190,3 @@ def not_found_notice(terms: list[str]) -> str:
 
 
 _FULL_WIDTH_LATIN = re.compile(r"[\uff10-\uff19\uff21-\uff3a]")
-
-
-class AcronymIndex:
-    """Which documents name which acronyms (APEC, G7, UEFI): a question's acronym is evidence
-    for the few documents that name it, in whatever language they are written, since Japanese
-    and Korean texts write acronyms in Latin letters too (scoring.NAME_WEIGHT).
-
-    >>> index = AcronymIndex(["G7外相声明", "APEC and the Quad", "APEC 정상회의", "NATO"])
-    >>> sorted(index.naming(["G7", "APEC"], most=0.25))  # APEC: in 2 of 4
-    [0]
-    """
-
-    def __init__(self, documents: Sequence[str]):
-        self.count = len(documents)
-        self.documents: dict[str, set[int]] = {}
-        for number, text in enumerate(documents):
-            if _FULL_WIDTH_LATIN.search(text):  # ＡＰＥＣ; normalising every text costs seconds
-                text = unicodedata.normalize("NFKC", text)
-            for acronym in set(_ACRONYM.findall(text)):
-                self.documents.setdefault(acronym, set()).add(number)
-
-    def naming(self, acronyms: Iterable[str], most: float) -> set[int]:
-        """Documents naming one of the question's ``acronyms`` that at most ``most`` of the
-        documents name (one in most of them picks none out); country codes (US, EU) excluded."""
-        limit = max(1.0, most * self.count)
-        named: set[int] = set()
-        for acronym in acronyms:
-            found = self.documents.get(acronym, set())
-            if acronym not in COUNTRY_CODES and len(found) <= limit:
-                named |= found
-        return named

@@ -1,7 +1,5 @@
 """Names across scripts: whether a Latin name is in documents that spell it in katakana or
-Hangul (``NameSounds``: what the key-term check, ``answer.checks.key_terms``, reads), and which
-documents spell a question's name in another script than the question's (``SpokenNameIndex``:
-the names evidence term, ``retrieval.terms.names``).
+Hangul (``NameSounds``: what the key-term check, ``answer.checks.key_terms``, reads).
 
 A mixed-language archive writes "Wilmington" as ウィルミントン or 윌밍턴, if at all, so the Latin
 text alone cannot tell whether the documents mention it. Katakana and Hangul spell names by
@@ -38,11 +36,10 @@ not found.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from anyascii import anyascii
@@ -207,93 +204,3 @@ class NameSounds:
     def _begins_hangul_word(self, word: str) -> bool:
         keys = _spellings(word) - {""}
         return not keys or any(f"\n{key}" in self.hangul for key in keys)
-
-
-SCRIPTS = ("kana", "hangul", "latin")
-
-_LATIN_NAME_RUN = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
-
-_EPENTHETIC_INITIALS = frozenset((3, 5, 7, 9, 12, 14, 15, 16, 17))
-"""ㄷ ㄹ ㅂ ㅅ ㅈ ㅊ ㅋ ㅌ ㅍ: with the vowel ㅡ and no final, the syllables (드 르 브 스 즈 츠 크
-트 프) Korean adds to spell a foreign consonant cluster (브뤼셀, 프리덤, 트럼프) and its own
-words seldom have."""
-
-
-def spelled_foreign(word: str) -> bool:
-    """Whether a Hangul word looks like a foreign name or loanword (it has a syllable of
-    ``_EPENTHETIC_INITIALS`` with ㅡ and no final): native words would match names by chance."""
-    for char in word:
-        code = ord(char) - 0xAC00
-        open_eu = 0 <= code < 11172 and code % 28 == 0 and (code // 28) % 21 == 18
-        if open_eu and code // 588 in _EPENTHETIC_INITIALS:
-            return True
-    return False
-
-
-def spoken_words(text: str, latin: Iterable[str] | None = None) -> dict[str, set[str]]:
-    """Sound keys (``MIN_KEY`` classes or more) of what in ``text`` may be a name, by script:
-    katakana words, foreign-looking Hangul words, capitalised Latin runs (or the Latin names
-    given)."""
-    found = {
-        "kana": {sound_key(w) for w in _KATAKANA_NAME.findall(text)},
-        "hangul": {sound_key(w) for w in _HANGUL_WORD.findall(text) if spelled_foreign(w)},
-        "latin": {
-            k
-            for w in (_LATIN_NAME_RUN.findall(text) if latin is None else latin)
-            for k in (sound_key(w), sound_key(w, silent_r=True))
-        },
-    }
-    return {script: {k for k in keys if len(k) >= MIN_KEY} for script, keys in found.items()}
-
-
-PARTICLE = 2
-"""How many classes longer one key may be than the other it starts: a Korean particle (에서)
-or a katakana suffix; more, and a short key started unrelated long ones by chance."""
-
-
-class SpokenNameIndex:
-    """Which documents spell which sound keys, in which script: a question's name found by
-    sound in another script's documents (브뤼셀 in a Korean question, ブリュッセル in the seed)."""
-
-    def __init__(self, documents: Sequence[str]):
-        self.count = len(documents)
-        self.documents: dict[str, dict[str, set[int]]] = {s: {} for s in SCRIPTS}
-        lower = {w for text in documents for w in re.findall(r"\b[a-z]+\b", text)}
-        for number, text in enumerate(documents):
-            names = [
-                run
-                for run in _LATIN_NAME_RUN.findall(text)
-                if not all(w.lower() in lower for w in re.split(r"[ -]", run))
-            ]
-            for script, keys in spoken_words(text, names).items():
-                for key in keys:
-                    self.documents[script].setdefault(key, set()).add(number)
-        self.sorted = {s: sorted(self.documents[s]) for s in SCRIPTS}
-
-    def _matching(self, key: str, script: str) -> set[int]:
-        """Documents with a word of ``script`` one of whose key and ``key`` starts the other
-        (by at most ``PARTICLE`` more classes)."""
-        table, keys = self.documents[script], self.sorted[script]
-        found: set[int] = set()
-        for length in range(max(MIN_KEY, len(key) - PARTICLE), len(key) + 1):
-            found |= table.get(key[:length], set())
-        start = bisect.bisect_left(keys, key)
-        while start < len(keys) and keys[start].startswith(key):
-            if len(keys[start]) <= len(key) + PARTICLE:
-                found |= table[keys[start]]
-            start += 1
-        return found
-
-    def naming(self, question: dict[str, set[str]], most: float) -> set[int]:
-        """Documents that spell one of the question's names in another script than the
-        question's, counting only names found (in any script) in at most ``most`` of the
-        documents: a loanword (グローバル, 글로벌) is in many; a place or person in few."""
-        limit = max(1.0, most * self.count)
-        named: set[int] = set()
-        for script, keys in question.items():
-            for key in keys:
-                found = {other: self._matching(key, other) for other in SCRIPTS}
-                if len(set().union(*found.values())) > limit:
-                    continue
-                named |= set().union(*(found[o] for o in SCRIPTS if o != script))
-        return named

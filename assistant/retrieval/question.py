@@ -6,8 +6,8 @@ own; here it is parsed once into a frozen value that is handed to all of them.
 >>> q = Question.parse("At the November 2024 meeting in Lima, what did they say about APEC?")
 >>> q.language, q.months, q.acronyms
 ('en', ('2024-11',), ('APEC',))
->>> q.wording, q.focus
-('At the meeting in Lima, what did they say about APEC?', 'what did they say about APEC?')
+>>> q.focus
+'what did they say about APEC?'
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 from assistant.answer.checks.amounts import AmountKind, asked_amount
 from assistant.answer.checks.ordinals import ordinals
-from assistant.ingest.dates import question_months, question_years, without_dates
+from assistant.ingest.dates import question_months, question_years
 from assistant.retrieval.focus import question_focus
 from assistant.retrieval.key_terms import key_terms, name_runs
-from assistant.retrieval.name_sounds import spoken_words
 from assistant.text import detect_language
 
 
@@ -31,9 +30,6 @@ class Question:
     """As asked (cleaned of control characters)."""
     language: str
     """``ja``, ``en``, ``ko``, ``zh`` or ``und``, by script."""
-    wording: str
-    """What the dense and lexical arms read: the question with its dates taken out (the date
-    term compares them exactly)."""
     focus: str | None
     """What it asks, when it opens with a setting clause ("At the Lima meeting, | what ..."):
     the setting picks the document, what is asked the paragraph. None otherwise."""
@@ -48,8 +44,6 @@ class Question:
     name_runs: tuple[str, ...]
     """Its names as runs of adjacent capitalised words (Kuala Lumpur): what is looked up by
     sound in other scripts."""
-    spoken: dict[str, frozenset[str]]
-    """Sound keys of its names per script (``kana``, ``hangul``, ``latin``)."""
     amount: AmountKind | None
     """The kind of amount it asks for (a sum, a percentage, a count), if any."""
     ordinals: frozenset[int]
@@ -68,9 +62,7 @@ class Question:
             acronyms=tuple(acronyms),
             names=tuple(names),
             name_runs=tuple(runs),
-            wording=without_dates(text) or text,
             focus=question_focus(text),
-            spoken={s: frozenset(k) for s, k in spoken_words(text, runs).items()},
             amount=asked_amount(text),
             ordinals=frozenset(ordinals(text)),
         )

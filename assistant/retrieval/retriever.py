@@ -24,7 +24,6 @@ from assistant.config import Config
 from assistant.encoding.encoder import Encoder
 from assistant.indexing.calibration import Calibration
 from assistant.indexing.store import StoredIndex
-from assistant.ingest.dates import without_dates
 from assistant.ingest.documents import file_name
 from assistant.retrieval import scoring
 from assistant.retrieval.candidates import Candidates, EvidenceTerm
@@ -92,12 +91,10 @@ class Retriever:
         allowed = self.allowed(filters or Filters())
         if not self.stored.passages or (allowed is not None and not allowed.size):
             return Retrieval([], False)
-        wording = q.wording if config.dates_out_of_wording else q.text
-        focus = q.focus and (without_dates(q.focus) if config.dates_out_of_wording else q.focus)
-        query = self.encode(wording, focus if config.focus_weight else None)
+        query = self.encode(q.text, q.focus if config.focus_weight else None)
         weights = scoring.query_weights(len(query), config.focus_weight)
         vector = (weights @ query).astype(np.float32)
-        tokens = self.stored.lexical.query_tokens(wording)
+        tokens = self.stored.lexical.query_tokens(q.text)
         coverage = self.stored.lexical.coverage(tokens)
         lexical = self.stored.lexical.scores(tokens)
         ids = self.candidate_ids(vector, lexical, allowed, config.candidates)
@@ -171,10 +168,10 @@ class Retriever:
         self, query: np.ndarray, ids: np.ndarray, weights: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each candidate: its cosine to the question and its best sentence's; and the
-        cosine of every candidate sentence (in candidate order). With a focus row (see
-        ``encode``) each is the ``weights`` mix of the whole question's and the focus's, and
-        the whole question's passage and best-sentence cosines count at their document's best:
-        the setting picks the document, what is asked the paragraph."""
+        cosine of every candidate sentence, in candidate order (what picks the highlight). With
+        a focus row (see ``encode``) each is the ``weights`` mix of the whole question's and the
+        focus's, and the whole question's passage and best-sentence cosines count at their
+        document's best: the setting picks the document, what is asked the paragraph."""
         weights = np.ones(1, dtype=np.float32) if weights is None else weights
         passage_rows = np.asarray(self.stored.passage_vectors[ids], dtype=np.float32)
         rows, counts = self.sentence_rows(ids)

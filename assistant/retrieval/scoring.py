@@ -17,7 +17,7 @@ The terms are in ``retrieval/terms/``; docs/how-it-works.md walks through all of
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -69,36 +69,6 @@ def document_best(values: np.ndarray, documents: np.ndarray) -> np.ndarray:
     best = np.full(group.max() + 1, -np.inf, dtype=values.dtype)
     np.maximum.at(best, group, values)
     return best[group]
-
-
-def top_positions(
-    scores: Sequence[float],
-    languages: Sequence[Collection[str]],
-    k: int,
-    margin: float,
-) -> list[int]:
-    """The k best positions by score (``scores`` best first, as answers come), except that when
-    k >= 3 the last place goes to the best answer in a language none of the k-1 before it is
-    in, if it scores within ``margin`` of the best (negative: never): in a multilingual
-    archive the answer may be in a language the question's own-language passages outscore by
-    less than cross-language scores can be trusted. ``languages`` holds each answer's
-    languages (a paragraph with parallel versions is in all of theirs).
-
-    >>> top_positions([0.90, 0.89, 0.88, 0.87], [{"ko"}, {"ko"}, {"ko"}, {"en"}], 3, 0.1)
-    [0, 1, 3]
-    >>> top_positions([0.90, 0.89, 0.88, 0.75], [{"ko"}, {"ko"}, {"ko"}, {"en"}], 3, 0.1)
-    [0, 1, 2]
-    >>> top_positions([0.90, 0.89, 0.88, 0.87], [{"ko"}, {"ko", "en"}, {"ko"}, {"en"}], 3, 0.1)
-    [0, 1, 2]
-    """
-    top = list(range(min(k, len(scores))))
-    if k < 3 or len(scores) <= k or margin < 0:
-        return top
-    shown = set().union(*(languages[i] for i in top[:-1]))
-    other = next((i for i in range(k - 1, len(scores)) if not set(languages[i]) & shown), None)
-    if other is not None and other != top[-1] and scores[other] >= scores[0] - margin:
-        top[-1] = other
-    return top
 
 
 def normalised(scores: np.ndarray) -> np.ndarray:

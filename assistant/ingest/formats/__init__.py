@@ -51,7 +51,7 @@ def document_from_blocks(extracted: Extracted, source: str):
     ``Document.text`` is the blocks joined by blank lines, and each paragraph's
     ``first_line``/``last_line`` point into it, as they do for text files.
     """
-    from assistant.ingest.documents import Document, Paragraph, annotate
+    from assistant.ingest.structure import Document, Paragraph, annotate
 
     blocks = [b for b in extracted.blocks if b.text.strip()]
     title = extracted.title

@@ -53,7 +53,7 @@ def declared_charset(data: bytes) -> str | None:
 def decode_html(data: bytes) -> str | None:
     """The page's text: a byte-order mark first, then the declared charset, then the same
     detection as for text files. None when it is not text."""
-    from assistant.ingest.documents import decode_bytes
+    from assistant.ingest.encodings import decode_bytes
 
     charset = declared_charset(data)
     if charset and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -229,7 +229,7 @@ def _is_heading(paragraph: _Paragraph, body_size: float) -> bool:
     text = paragraph.text
     if all(line.size > body_size * FONT_SIZE_RATIO for line in paragraph.lines):
         return not ends_sentence(text) or len(text) <= 80
-    from assistant.ingest.documents import MAX_HEADING_CHARS
+    from assistant.ingest.structure import MAX_HEADING_CHARS
 
     return (
         len(paragraph.lines) == 1

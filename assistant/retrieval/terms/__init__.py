@@ -13,14 +13,12 @@ from assistant.retrieval.candidates import TermFactory
 from assistant.retrieval.terms.date import DateTerm
 from assistant.retrieval.terms.gloss import GlossTerm
 from assistant.retrieval.terms.lexical import LexicalTerm
-from assistant.retrieval.terms.names import NamesTerm
 from assistant.retrieval.terms.reading import ReadingTerm
 
 TERMS: Mapping[str, TermFactory] = MappingProxyType(
     {
         "lexical": LexicalTerm,
         "date": DateTerm,
-        "names": NamesTerm,
         "reading": ReadingTerm,
         "gloss": GlossTerm,
     }

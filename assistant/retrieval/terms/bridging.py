@@ -80,7 +80,7 @@ class BridgeTerm:
         if other is None:
             return None
         bridged = np.flatnonzero(candidates.languages == other)
-        asked = self.terms(question.wording, question.language) if len(bridged) else []
+        asked = self.terms(question.text, question.language) if len(bridged) else []
         if not asked:
             return None
         passage_terms = []
