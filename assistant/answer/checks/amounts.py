@@ -13,24 +13,11 @@ questions through. A count is therefore checked by *what* is counted (``COUNTED`
 ships", 何隻, 몇 척 need a number before ships, 隻 or 척 in one of the passages, in any of the
 three languages; "how many pillars", 몇 개 or 何回目 (an ordinal) are not checked.
 
-Measured on every question of the archive, book and seed sets, on the top three passages
-(``search.DATE_CHECK_DEPTH``, as the date check reads):
-- sums and percentages (tuned on dev, fresh, probe, blind 1-4): 11 questions ask for one, all
-  off-topic; the passages state none for any of them, 9 of which were answered confidently
-  before. Off-topic rejected: dev 0.8 -> 0.9, blind 1 0.77 -> 1.0, blind 3 0.46 -> 0.62,
-  blind 4 0.38 -> 0.62 (and blind 5, written afterwards, 0.46 -> 0.62). No answerable question
-  lost its confidence or its rank;
-- counts (added after blind 5 was measured; blind 6 was written afterwards): 10 questions ask
-  for a count of one of these things. For 5 of the 6 off-topic ones no passage found states
-  the count (the sixth, 강아지 산책 몇 번, meets the seed's 二回 and its margin refuses it);
-  3 of them were answered confidently before (Freedom Edge's ships and aircraft, North Korean
-  soldiers sent to Russia), and blind 6's soldiers question is refused the same way. Of the 4
-  answerable ones, 3 have the count in their passages (二回, 두 차례); the fourth ("how many
-  rounds of Freedom Edge", asked in English of a Japanese answer ranked 10th) is no longer
-  confident.
-The limit is the depth: a passage that states some other sum among the three lets the
-question through (the seed's 15億米ドル theft, for "How much did South Korea pledge to invest in
-the US?"), and only the top passage would have been too strict for answers ranked second.
+Kept because it earns its place on the fresh blind sets (docs/evaluation.md: 9 questions,
+most of them off-topic ones refused). The limit is the depth: a passage that states some other
+sum among the three lets the question through (the seed's 15億米ドル theft, for "How much did
+South Korea pledge to invest in the US?"), and only the top passage would have been too strict
+for answers ranked second.
 """
 
 from __future__ import annotations

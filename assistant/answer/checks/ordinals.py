@@ -16,21 +16,8 @@ answered by the readout's third paragraph; "the 13th" is in its first). Only ord
 count: any number would not do, since "三か国" or "two" stand in nearly every passage (tried:
 the third Freedom Edge questions then passed on "三か国").
 
-Measured on every question of the archive, book and seed sets seen when it was written (dev,
-fresh, probe, blind 1-5): 5 name an ordinal other than the first; the 3 answerable ones find
-it (the 13th vice-ministerial dialogue, the second youth summit), the 2 off-topic ones (the
-third Freedom Edge, asked in two sets) do not and were answered confidently before. Off-topic
-rejected: blind 4 and 5 0.69 -> 0.77. Blind 6, written afterwards, asks about the third
-Freedom Edge too, refused the same way; and in English about the second youth summit, whose
-answer (in the Japanese seed) is not among the best documents: the rule then reports that
-retrieval miss as not confident.
-
-The first as a meeting's number (``_FIRST``) came from blinds 6 and 7, which both ask where the
-"제1회" youth summit was held (the seed names only the second): off-topic rejected 0.46 -> 0.54
-and 0.62 -> 0.69, no answerable question of any set refused. Reading "第1次" as the first too
-refused a question about 張虎鎮第1次官 (the First Vice Minister); hence 回 and 회 only. A question
-that numbers a meeting the documents call only "初の" or "첫" is refused; none of the sets has
-one.
+The first is read as a meeting's number only with 回 or 회: with 第1次 too, a question about
+張虎鎮第1次官 (the First Vice Minister) was refused. Measured: docs/evaluation.md.
 
 >>> sorted(ordinals("第3回のフリーダム・エッジと13th dialogue、세 번째 회의"))
 [3, 13]

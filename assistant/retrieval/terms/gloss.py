@@ -18,13 +18,8 @@ meaning, stemmed with the Snowball English stemmer that also stems the English s
 An English question is read against Japanese passages and a Japanese question against English
 ones (``OTHER_LANGUAGE``). A word's first meaning is not always the one meant and the greedy
 match can cut a word wrongly, so the bridge is weak evidence and weighted so
-(``scoring.GLOSS_WEIGHT``). Measured on the three blind archive sets: hit@1 0.781 -> 0.844,
-0.812 -> 0.844 and 0.656 -> 0.719 (the third's cross-language hit@3 0.583 -> 0.750), no set
-losing a question. Kept because each measured better than its alternative: the first meaning
-only (with the second, 外交 also "canvassing": second blind set 0.844 -> 0.812), every JMdict
-entry (the 30k marked common miss インド洋 and 拉致: third blind set 0.719 -> 0.688), and
-bm25s's short English stopword list (NLTK's 179 words also drop "few", "more", "against" and
-lost a seed and a book question).
+(``Config.weights['gloss']``). The choices (first meaning only, every entry rather than the
+common ones, bm25s's short stopword list) and their figures: docs/evaluation-history.md.
 
 >>> japanese_terms("衛星打上げの試み")[:4]
 ['satellit', 'moon', 'launch', 'attempt']
