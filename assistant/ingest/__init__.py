@@ -1,1 +1,3 @@
-"""ingest."""
+"""Reading documents: files, folders and URLs into titled, sectioned, numbered paragraphs, with
+their language and dates.
+"""
