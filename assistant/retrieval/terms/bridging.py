@@ -26,12 +26,15 @@ BM25_B = 0.75
 """BM25's usual saturation and length constants (Robertson and Zaragoza); not tuned here."""
 
 
-def bridge_scores(question: Sequence[str], passages: Sequence[Sequence[str]]) -> np.ndarray:
+def bridge_scores(
+    question: Sequence[str], passages: Sequence[Sequence[str] | Counter[str]]
+) -> np.ndarray:
     """BM25 of the question's terms (reading pairs, gloss stems) against each passage's, with
     document frequencies taken over ``passages`` (the candidates of one question: all of a
-    small corpus), as a share of what a passage of average length would score that held every
-    term once, each term found in no other passage (capped at 1): a passage that shares only a
-    common word (문제, 問題) with the question gets little, however it ranks among the others.
+    small corpus; each a list of terms or their Counter), as a share of what a passage of
+    average length would score that held every term once, each term found in no other passage
+    (capped at 1): a passage that shares only a common word (문제, 問題) with the question gets
+    little, however it ranks among the others.
     Scaling so that the best passage always gets 1 gave that word's passage full weight and
     cost the seed's extra set a Korean question (남중국해 문제 drew 拉致問題).
 
@@ -41,8 +44,8 @@ def bridge_scores(question: Sequence[str], passages: Sequence[Sequence[str]]) ->
     """
     if not passages or not question:
         return np.zeros(len(passages), dtype=np.float32)
-    counts = [Counter(terms) for terms in passages]
-    lengths = np.array([len(terms) for terms in passages], dtype=np.float32)
+    counts = [terms if isinstance(terms, Counter) else Counter(terms) for terms in passages]
+    lengths = np.array([c.total() for c in counts], dtype=np.float32)
     average = float(lengths.mean()) or 1.0
     norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / average)
     scores = np.zeros(len(passages), dtype=np.float32)
@@ -62,15 +65,16 @@ class BridgeTerm:
     candidate's in the language it is bridged to (``other_language``), 0 for the other
     candidates; None when the question's language has no bridge, no candidate is in the bridged
     language (then the bridge's tables are not even read) or the question gives no terms.
-    Each passage's terms are worked out when it is first a candidate and kept, space-joined
-    (on the archive's ~150-character paragraphs: readings 0.15 ms and 0.3 kB a Japanese one,
-    glosses 0.11 ms and 0.8 kB)."""
+    Each passage's terms are worked out when it is first a candidate and kept, counted (on
+    the archive's ~150-character paragraphs: readings 0.15 ms, glosses 0.11 ms a Japanese one).
+    Keeping the counts rather than the joined terms took warm archive search from 1.05x to
+    1.00x the previous release's p50 in one run (benchmarks/archive_search.py)."""
 
     other_language: ClassVar[dict[str, str]] = {}
 
     def __init__(self, index: Retriever):
         self.index = index
-        self._terms: dict[int, str] = {}
+        self._counts: dict[int, Counter[str]] = {}
 
     def terms(self, text: str, language: str) -> list[str]:
         raise NotImplementedError
@@ -83,14 +87,14 @@ class BridgeTerm:
         asked = self.terms(question.text, question.language) if len(bridged) else []
         if not asked:
             return None
-        passage_terms = []
+        passage_counts = []
         for position in bridged.tolist():
             index = int(candidates.ids[position])
-            packed = self._terms.get(index)
-            if packed is None:
-                packed = " ".join(self.terms(candidates.passages[position]["text"], other))
-                self._terms[index] = packed
-            passage_terms.append(packed.split())
+            counts = self._counts.get(index)
+            if counts is None:
+                counts = Counter(self.terms(candidates.passages[position]["text"], other))
+                self._counts[index] = counts
+            passage_counts.append(counts)
         evidence = np.zeros(len(candidates), dtype=np.float32)
-        evidence[bridged] = bridge_scores(asked, passage_terms)
+        evidence[bridged] = bridge_scores(asked, passage_counts)
         return evidence
