@@ -7,6 +7,7 @@ import math
 import os
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -14,7 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Config
-from assistant.errors import IndexMismatchError, IndexNotFoundError, InputError, ModelError
+from assistant.errors import (
+    AssistantError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    InputError,
+    ModelError,
+)
 
 if TYPE_CHECKING:
     from assistant.encoding.cluster import RaySettings
@@ -35,6 +42,10 @@ answer has at most three: ja, en, ko)."""
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut here before tokenising; the model reads at most 512 tokens, which
 Japanese text reaches at roughly 600-900 characters, so nothing the model would read is lost."""
+GONE_RECHECK_SECONDS = 0.2
+"""How long a server waits before looking once more for an index with no live generation: a
+build swaps ``current`` atomically (store.save_index), so one still missing then was deleted or
+moved, and is refused rather than answered from memory."""
 
 
 def default_index_dir() -> Path:
@@ -165,7 +176,7 @@ class Assistant:
         self._retriever = retriever
         self._lock = threading.Lock()
         self._reloading = threading.Lock()
-        self._refused: tuple[Any, IndexMismatchError | None] | None = None
+        self._refused: tuple[Any, AssistantError | None] | None = None
         """The generation identity (and, when the served one is damaged, the refusal) last
         found unusable: reported once, not re-verified on every question."""
         self._serving = False
@@ -291,8 +302,10 @@ class Assistant:
         so an index deleted and rebuilt under the same folder is picked up. A memory-mapped
         file changed on disk since it was verified triggers a full re-verify: the live index is
         reopened, or, when it cannot be, IndexMismatchError refuses the question (a damaged
-        map would give NaN scores or kill the process). A newer generation that fails to open
-        is logged once and the current one kept.
+        map would give NaN scores or kill the process). An index deleted or moved (no live
+        generation, looked for twice) is refused with IndexNotFoundError, never answered from
+        memory. A newer generation that fails to open is logged once and the current one kept.
+        Every reader (web chat, MCP tools, library) calls this and lets its refusal through.
         """
         with self._reloading:  # one verification at a time; the others then find it done
             return self._reload()
@@ -303,13 +316,28 @@ class Assistant:
         served = self._retriever.stored
         live = generation_identity(self.index_dir)
         changed = changed_mapped_files(served)
-        if not changed and live in (None, served.identity):
+        if not changed and live == served.identity:
             return False
         key = (live, tuple(changed.items()))  # the same damage is verified and reported once
         if self._refused is not None and self._refused[0] == key:
             if self._refused[1] is not None:
                 raise self._refused[1]
             return False
+        if live is None:
+            time.sleep(GONE_RECHECK_SECONDS)  # not mid-build (the swap is atomic): look once more
+            live = generation_identity(self.index_dir)
+            changed = changed_mapped_files(served)
+            if live is None:
+                refusal = IndexNotFoundError(
+                    f"the index at {self.index_dir} is gone (deleted or moved); "
+                    "build it again with: assistant build"
+                )
+                log.error("%s", refusal)
+                self._refused = (key, refusal)
+                raise refusal
+            if not changed and live == served.identity:
+                return False
+            key = (live, tuple(changed.items()))
         try:
             fresh = Assistant.open_with(
                 self.index_dir, self._model, self.model_info, config=self.config

@@ -297,6 +297,70 @@ def test_stdio_start_to_first_answer_is_quick(mcp_index):
         assert seconds < 30
 
 
+# -- a damaged or deleted index: refused in one line, never answered, never fatal -------------
+
+
+@pytest.mark.slow
+def test_stdio_refuses_a_truncated_mapped_file_in_one_line_and_answers_after_a_rebuild(
+    seed_index, tmp_path
+):
+    """The security probe's case: a read of a truncated memory-mapped file would kill the
+    server (SIGBUS); the size check before each call refuses it, as the web chat does."""
+    from assistant import build_index
+
+    index = copy_index(seed_index, tmp_path)
+    question = {"question": CYBER_THEFT_QUESTION, "k": 1}
+    with stdio_session(index) as (session, _):
+        vectors = index / "current" / "sentence_vectors.npy"
+        with vectors.open("r+b") as handle:
+            handle.truncate(200)  # as `truncate -s 200` does
+        for _ in range(2):  # refused every time, not only the first
+            line = _error_line(session.call("search_documents", question))
+            assert "changed on disk (sentence_vectors.npy)" in line and "assistant build" in line
+        assert "changed on disk" in _error_line(session.call("list_documents", {}))
+        # still up: its own argument errors come back as before
+        assert "the question is empty" in _error_line(
+            session.call("search_documents", {"question": " "})
+        )
+        build_index([SEED], index_dir=index)  # a good rebuild of the same folder
+        after = session.call("search_documents", question)
+        assert not after.is_error, after.content
+        assert after.structured_content["passages"][0]["paragraph"] == 7
+
+
+def test_a_deleted_index_is_refused_by_every_tool_until_it_is_rebuilt(
+    seed_index, tmp_path, embedding_model
+):
+    """Deleted under a running server, the index is not answered from memory (the mapped
+    files stay readable until closed): every tool refuses in one line naming the fix."""
+    import shutil
+
+    from assistant import Assistant, build_index
+    from assistant.interfaces.mcp_server import create_server
+
+    index = copy_index(seed_index, tmp_path)
+    assistant = Assistant.open_with(index, *embedding_model)
+    question = {"question": CYBER_THEFT_QUESTION, "k": 1}
+    with McpSession(create_server(assistant)) as session:
+        assert not session.call("search_documents", question).is_error
+        shutil.rmtree(index)
+        calls = [
+            ("search_documents", question),
+            ("list_documents", {}),
+            ("get_paragraph", {"source": "日米韓共同声明", "paragraph": 7}),
+        ]
+        for tool, arguments in calls:
+            line = _error_line(session.call(tool, arguments))
+            assert line.endswith(
+                f"the index at {index} is gone (deleted or moved); "
+                "build it again with: assistant build"
+            ), (tool, line)
+        build_index([SEED], index_dir=index)
+        after = session.call("search_documents", question)
+        assert not after.is_error, after.content
+        assert after.structured_content["passages"][0]["paragraph"] == 7
+
+
 # -- HTTP: assistant serve --mcp -----------------------------------------------------------------
 
 

@@ -4,7 +4,8 @@ Three tools, built on the official ``mcp`` SDK's ``MCPServer`` and the public ``
 ``search_documents`` (quoted passages with citations), ``list_documents`` and ``get_paragraph``.
 ``assistant mcp`` serves them over stdio; ``assistant serve --mcp`` mounts the same server's
 streamable-HTTP endpoint on the web chat (see ``http_app_kwargs``). One loaded assistant answers
-every call; a rebuilt index is picked up before each call, as the web chat does.
+every call; before each call the index is checked as the web chat checks it: a rebuilt one is
+picked up, a damaged or deleted one refuses the call in one line.
 """
 
 from __future__ import annotations
@@ -171,12 +172,14 @@ class CitedSearch:
         self._counts: dict[str, int] = {}
 
     def refresh(self) -> None:
-        """Pick up an index rebuilt by another process; a broken new build keeps the old one."""
-        try:
-            if self.assistant.reload():
-                log.info("switched to a newer index generation")
-        except AssistantError as exc:
-            log.warning("kept the current index; the newer one could not be opened: %s", exc)
+        """Before every call, the index health check the web chat and the command line make
+        (``Assistant.reload``): a rebuilt index is picked up, a broken new build keeps the
+        intact old one, and a served index that is damaged, truncated or deleted raises its
+        one-line IndexMismatchError / IndexNotFoundError, which the tool returns as its error.
+        It runs before any read of a memory-mapped file: a truncated one is refused, not read
+        (that read would kill the process with SIGBUS)."""
+        if self.assistant.reload():
+            log.info("switched to a newer index generation")
 
     # -- documents ---------------------------------------------------------------------------
 
