@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest.fetch import FetchError, fetch
+from assistant.ingest.fetch import FetchError, fetch, public_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,8 @@ class _Handler(BaseHTTPRequestHandler):
     """Serves ``server.routes``: path -> (status, content type, body, extra headers)."""
 
     def do_GET(self) -> None:
+        sent = self.server.authorizations  # type: ignore[attr-defined]
+        sent.append(self.headers.get("Authorization"))
         route = self.server.routes.get(self.path)  # type: ignore[attr-defined]
         if route is None:
             self.send_error(404, "Not Found")
@@ -60,6 +62,7 @@ def server() -> Iterator[ThreadingHTTPServer]:
     httpd.daemon_threads = True
     httpd.routes = {}  # type: ignore[attr-defined]
     httpd.not_modified = 0  # type: ignore[attr-defined]
+    httpd.authorizations = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -194,3 +197,104 @@ def test_build_from_urls_updates_a_changed_page_and_skips_bad_ones(server, tmp_p
     assert "1 changed" in second.stdout and "0 added" in second.stdout, second.stdout
     passages = Assistant.load(index).ask("How long did the meeting last?", k=3).passages
     assert any("approximately 55 minutes" in p.text for p in passages)
+
+
+# -- credentials in URLs: used to fetch, never stored or shown ---------------------------------
+
+USER, PASSWORD, TOKEN = "alice-probe", "secret", "abc123"
+SECRETS = (b"secret", b"abc123", b"alice-probe")
+
+
+def test_public_url_drops_credentials_and_secret_parameters():
+    plain = "https://example.org/a/b.html?id=7&keyword=x&q=#top"
+    assert public_url(plain) == plain  # a URL without credentials is kept as it is
+    assert public_url("http://u:p@127.0.0.1:8/x") == "http://127.0.0.1:8/x"
+    assert public_url("http://u@127.0.0.1/x") == "http://127.0.0.1/x"
+    assert (
+        public_url("https://h/x?a=1&TOKEN=t1&api_key=k&X-Amz-Signature=s%2F&accessToken=z")
+        == "https://h/x?a=1&TOKEN=REDACTED&api_key=REDACTED&X-Amz-Signature=REDACTED"
+        "&accessToken=REDACTED"
+    )
+    assert public_url("http://h/x#access_token=zz&state=1") == (
+        "http://h/x#access_token=REDACTED&state=1"
+    )
+    assert public_url("http://u:pw@[::1/x?pwd=1") == "http://[::1/x?pwd=REDACTED"
+
+
+def _holding_secrets(folder: Path) -> list[str]:
+    """Every file under ``folder`` whose bytes hold one of SECRETS (in any case)."""
+    found = []
+    for path in folder.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes().lower()
+            found += [f"{path}: {s!r}" for s in SECRETS if s in data]
+    return found
+
+
+def test_build_from_urls_with_credentials_keeps_none_of_them(
+    server, tmp_path, embedding_model, caplog
+):
+    """The credentials are sent, but no file of the index holds them, passages cite the
+    credential-free URL, and a rebuild from the recorded inputs asks for the URL again."""
+    from assistant import Assistant
+    from assistant.indexing import indexer
+    from assistant.indexing.store import load_index
+    from assistant.ingest.documents import CorpusError
+
+    page = _page().replace(b"Secretariat", b"Office")  # the page itself holds no secret
+    server.routes["/doc.html"] = (200, "text/html", page, {"ETag": '"v1"'})
+    server.routes[f"/tok.html?lang=en&token={TOKEN}"] = (200, "text/html", page, {})
+    port = server.server_address[1]
+    with_password = f"http://{USER}:{PASSWORD}@127.0.0.1:{port}/doc.html"
+    with_token = f"http://127.0.0.1:{port}/tok.html?lang=en&token={TOKEN}"
+    index = tmp_path / "index"
+    encoder, info = embedding_model
+
+    indexer.build([with_password, with_token], index, encoder, info)
+    assert server.authorizations[0] and server.authorizations[0].startswith("Basic ")
+    assert _holding_secrets(index) == []
+    public = [_url(server, "/doc.html"), _url(server, "/tok.html?lang=en&token=REDACTED")]
+    manifest = load_index(index).manifest
+    assert manifest["inputs"] == public
+    assert sorted(s["url"] for s in manifest["sources"]) == sorted(public)
+    passages = Assistant.open_with(index, encoder, info).ask("Who visited Lima?", k=5).passages
+    assert passages and {p.url for p in passages} <= set(public)
+    assert {p.source for p in passages} <= set(public)
+
+    # A rebuild from what was recorded cannot fetch them: one line per URL says why.
+    caplog.clear()
+    with pytest.raises(CorpusError) as failed:
+        indexer.build(manifest["inputs"], index, encoder, info)
+    skipped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("skipped")]
+    assert len(skipped) == 2, skipped
+    assert all("credentials, which are not stored" in line for line in skipped), skipped
+    assert not any(s.decode() in str(failed.value).lower() for s in SECRETS)
+    assert len(server.authorizations) == 2  # refused without asking the server
+    # Given again with its credentials, the URL is fetched (and still not stored).
+    indexer.build([with_password, with_token], index, encoder, info)
+    assert server.not_modified == 1 and _holding_secrets(index) == []
+
+
+def test_failures_of_urls_with_credentials_never_show_them(server, tmp_path, caplog):
+    from assistant.indexing.indexer import read_inputs
+    from assistant.ingest.documents import CorpusError
+
+    port = server.server_address[1]
+    failing = [
+        f"http://{USER}:{PASSWORD}@127.0.0.1:{port}/missing.html?token={TOKEN}",
+        f"http://{USER}:{PASSWORD}@127.0.0.1:1/closed.html",  # nothing listens on port 1
+        f"http://{USER}:{PASSWORD}@127.0.0.1:{port}/bad\n?apikey={TOKEN}",  # not a valid URL
+    ]
+    messages = []
+    for url in failing:
+        with pytest.raises(FetchError) as failed:
+            fetch(url, tmp_path)
+        messages.append(str(failed.value))
+        assert failed.value.__cause__ is None  # a chained httpx error could print the URL
+    assert "HTTP 404" in messages[0] and "cannot fetch it" in messages[1], messages
+    with pytest.raises(CorpusError) as nothing:
+        read_inputs(failing, tmp_path)
+    shown = [*messages, str(nothing.value), *(r.getMessage() for r in caplog.records)]
+    assert any(f"127.0.0.1:{port}/missing.html?token=REDACTED" in m for m in shown), shown
+    for text in shown:
+        assert not any(s.decode() in text.lower() for s in SECRETS), text

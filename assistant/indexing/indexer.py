@@ -416,9 +416,9 @@ def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
 def read_inputs(paths: list[str], index_path: Path) -> Corpus:
     """Read the files and folders, and fetch the URLs into ``INDEX/snapshots/`` (a URL that
     fails is skipped with one line, like an unreadable file). Raises CorpusError when nothing
-    readable is found."""
+    readable is found. URLs are recorded and named only by their public_url (no credentials)."""
     from assistant.ingest.documents import read_document
-    from assistant.ingest.fetch import SNAPSHOTS_FOLDER, FetchError, fetch, is_url
+    from assistant.ingest.fetch import SNAPSHOTS_FOLDER, FetchError, fetch, is_url, public_url
 
     urls = [p for p in paths if is_url(p)]
     local = [p for p in paths if not is_url(p)]
@@ -434,16 +434,17 @@ def read_inputs(paths: list[str], index_path: Path) -> Corpus:
         try:
             snapshot = fetch(url, index_path / SNAPSHOTS_FOLDER)
         except FetchError as exc:
-            log.warning("skipped %s: %s", url, exc)
+            log.warning("skipped %s: %s", public_url(url), exc)
             continue
-        document, state = read_document(snapshot.path, source=url)
+        document, state = read_document(snapshot.path, source=snapshot.url)
         if document is None or not document.paragraphs:
             continue
         document.url = snapshot.final_url
         document.state = state
         corpus.documents.append(document)
     if not corpus.documents:
-        raise CorpusError("no readable documents found in: " + ", ".join(paths))
+        shown = [public_url(p) if is_url(p) else p for p in paths]
+        raise CorpusError("no readable documents found in: " + ", ".join(shown))
     return corpus
 
 
@@ -478,9 +479,10 @@ def _build_locked(
     progress: Progress | None,
     config: Config | None = None,
 ) -> BuildReport:
-    from assistant.ingest.fetch import is_url
+    from assistant.ingest.fetch import is_url, public_url
 
-    inputs = [p if is_url(p) else str(Path(p).expanduser().absolute()) for p in paths]
+    # A URL is recorded without its credentials: a rebuild from these inputs asks for it again.
+    inputs = [public_url(p) if is_url(p) else str(Path(p).expanduser().absolute()) for p in paths]
     return build_from_documents(
         corpus.documents,
         index_path,

@@ -6,6 +6,12 @@ check, a few redirects at most) and keeps what it got as ``INDEX/snapshots/NAME.
 later build fetches again, asking the server whether the page changed (ETag,
 Last-Modified); the snapshot file is rewritten only when its bytes changed, and the
 incremental build then re-embeds only the paragraphs that changed.
+
+Credentials are used, never kept: a URL is recorded and shown (snapshot, document, manifest,
+passages, messages) only as ``public_url(url)``, without ``user:password@`` and with the
+values of secret-looking query parameters (``token``, ``api_key``, ``sig``, ...) replaced by
+``REDACTED``. A later build given that recorded form (a rebuild from the manifest) therefore
+lacks the credentials, and refuses that URL with one line asking for it again.
 """
 
 from __future__ import annotations
@@ -14,11 +20,13 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from assistant.ingest.documents import MAX_BINARY_FILE_BYTES, MAX_FILE_BYTES
 
@@ -47,6 +55,20 @@ MAX_REDIRECTS = 5
 USER_AGENT = "retrieval-assistant/0.1 (+https://pypi.org/project/retrieval-assistant/)"
 
 
+REDACTED = "REDACTED"
+"""What a secret query value is shown (and recorded) as."""
+SECRET_PARAMS = frozenset(
+    {
+        "token", "key", "api_key", "apikey", "secret", "password", "passwd", "pwd", "auth",
+        "access_token", "sig", "signature", "credential", "credentials",
+    }
+)  # fmt: skip
+"""Query parameters whose values are secrets: a name that is one of these, holds one as a word
+(``client_secret``, ``X-Amz-Signature``, ``x-api-key``) or ends in one of SECRET_SUFFIXES
+(``accessToken``), in any case."""
+SECRET_SUFFIXES = ("token", "secret", "password", "apikey", "signature")
+
+
 class FetchError(Exception):
     """A URL that gave no document; the message says why in a few words."""
 
@@ -56,14 +78,113 @@ def is_url(text: object) -> bool:
     return isinstance(text, str) and text.lower().startswith(("http://", "https://"))
 
 
+def _is_secret(name: str) -> bool:
+    name = unquote_plus(name).lower()
+    words = re.split(r"[^a-z0-9]+", name)
+    return (
+        name in SECRET_PARAMS
+        or any(word in SECRET_PARAMS for word in words)
+        or name.endswith(SECRET_SUFFIXES)
+    )
+
+
+def _redact_params(text: str) -> str:
+    """``a=1&token=abc`` -> ``a=1&token=REDACTED``; other pieces kept byte for byte."""
+    pieces = []
+    for piece in text.split("&"):
+        name, equals, value = piece.partition("=")
+        pieces.append(f"{name}={REDACTED}" if equals and value and _is_secret(name) else piece)
+    return "&".join(pieces)
+
+
+def public_url(url: str) -> str:
+    """``url`` as it may be stored and shown: without ``user:password@``, and with the values
+    of secret-looking query (or fragment) parameters replaced by REDACTED. A URL without
+    either comes back unchanged, character for character.
+
+    >>> public_url("https://user:pw@example.org/a?id=7&api_key=s3cret#top")
+    'https://example.org/a?id=7&api_key=REDACTED#top'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # one urllib cannot split (a bad IPv6 host): the same, by hand
+        url = re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#]*@", r"\1", url)
+        head, question, rest = url.partition("?")
+        query, hash_, fragment = rest.partition("#")
+        return head + question + _redact_params(query) + hash_ + _redact_params(fragment)
+    netloc = parts.netloc.rpartition("@")[2]
+    public = parts._replace(
+        netloc=netloc, query=_redact_params(parts.query), fragment=_redact_params(parts.fragment)
+    )
+    return url if public == parts else urlunsplit(public)
+
+
+def _secrets(url: str) -> list[str]:
+    """The credential strings in ``url`` (raw and decoded), longest first, to scrub from text."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    found = []
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at:  # the user name alone is masked only inside ``user:password``
+        found += [userinfo, userinfo.partition(":")[2]]
+    for text in (parts.query, parts.fragment):
+        for piece in text.split("&"):
+            name, equals, value = piece.partition("=")
+            if equals and value and _is_secret(name):
+                found.append(value)
+    found += [unquote_plus(s) for s in found]
+    return sorted({s for s in found if s}, key=len, reverse=True)
+
+
+def _scrub(message: str, url: str) -> str:
+    """``message`` with ``url`` shown as public_url(url) and any credential in it masked."""
+    message = message.replace(url, public_url(url))
+    for secret in _secrets(url):
+        message = message.replace(secret, "***")
+    return message
+
+
+class _PublicUrls(logging.Filter):
+    """httpx logs each request's URL (seen with ``--verbose``): log its public form."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                public_url(str(arg)) if is_url(str(arg)) else arg for arg in record.args
+            )
+        return True
+
+
+_PUBLIC_URLS = _PublicUrls()
+
+
+def _credentials_removed(url: str) -> bool:
+    return public_url(url) != url
+
+
+def _was_redacted(url: str) -> bool:
+    """Whether ``url`` is a recorded public form: a secret parameter's value is REDACTED."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return any(
+        name_value[1] == REDACTED and _is_secret(name_value[0])
+        for text in (parts.query, parts.fragment)
+        for name_value in (piece.partition("=")[::2] for piece in text.split("&"))
+    )
+
+
 @dataclass
 class Snapshot:
     """A fetched document as kept in the index folder."""
 
     url: str
-    """The address the build was given."""
+    """The address the build was given, as public_url shows it (no credentials)."""
     final_url: str
-    """Where it ended up after redirects: the address passages cite."""
+    """Where it ended up after redirects (public_url too): the address passages cite."""
     fetched_at: str
     """When it was last fetched (ISO, UTC, seconds), also when the server said "not modified"."""
     content_type: str
@@ -76,6 +197,9 @@ class Snapshot:
     etag: str | None = None
     """The server's validators, sent back on the next fetch to ask whether the page changed."""
     last_modified: str | None = None
+    credentials_removed: bool = False
+    """Whether the URL was given with credentials (not kept): fetching it again needs them
+    again, so its recorded public form is refused rather than fetched without them."""
 
     @property
     def path(self) -> Path:
@@ -131,14 +255,39 @@ def _read_capped(response: Any, cap: int, started: datetime) -> bytes:
     return b"".join(chunks)
 
 
+CREDENTIALS_NOT_STORED = (
+    "it was fetched with credentials, which are not stored; give the URL with them again"
+)
+
+
+def _name(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
 def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
-    """Fetch ``url`` into ``snapshot_dir`` and return its snapshot; raises FetchError."""
+    """Fetch ``url`` into ``snapshot_dir`` and return its snapshot; raises FetchError, whose
+    message never holds the URL's credentials. The snapshot records public_url(url)."""
+    try:
+        return _fetch(url, snapshot_dir, client)
+    except FetchError as exc:
+        if not _credentials_removed(url):
+            raise
+        raise FetchError(_scrub(str(exc), url)) from None  # the cause may hold the URL
+
+
+def _fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
     import httpx
 
+    logging.getLogger("httpx").addFilter(_PUBLIC_URLS)  # once: a filter is added only once
     snapshot_dir.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
-    meta_path = snapshot_dir / f"{name}.json"
+    public = public_url(url)
+    with_credentials = public != url
+    meta_path = snapshot_dir / f"{_name(public)}.json"
     previous = _previous(meta_path)
+    if not with_credentials and (
+        _was_redacted(url) or (previous is not None and previous.credentials_removed)
+    ):
+        raise FetchError(CREDENTIALS_NOT_STORED)
     headers = {"User-Agent": USER_AGENT}
     if previous is not None and previous.etag:
         headers["If-None-Match"] = previous.etag
@@ -157,6 +306,7 @@ def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
         with client.stream("GET", url, headers=headers) as response:
             if response.status_code == 304 and previous is not None:
                 previous.fetched_at = started.isoformat(timespec="seconds")
+                previous.credentials_removed = with_credentials
                 previous.save(meta_path)
                 return previous
             if response.status_code >= 400:
@@ -169,7 +319,7 @@ def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
                     f"allowed: {', '.join(sorted(CONTENT_TYPES))}"
                 )
             data = _read_capped(response, _size_cap(suffix), started)
-            final_url = str(response.url)
+            final_url = public_url(str(response.url))
             etag = response.headers.get("etag")
             last_modified = response.headers.get("last-modified")
     except httpx.TooManyRedirects as exc:
@@ -186,13 +336,19 @@ def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
     if not data.strip():
         raise FetchError("the server sent an empty document")
     digest = hashlib.sha256(data).hexdigest()
-    path = snapshot_dir / f"{name}{suffix}"
+    path = snapshot_dir / f"{meta_path.stem}{suffix}"
     if previous is None or previous.sha256 != digest or previous.path != path:
         _write_atomically(path, data)  # unchanged bytes keep their file (and its mtime)
         if previous is not None and previous.path != path:
             previous.path.unlink(missing_ok=True)
+    if with_credentials:  # a snapshot kept before credentials were left out: named by them
+        legacy = snapshot_dir / f"{_name(url)}.json"
+        stale = _previous(legacy)
+        if stale is not None and stale.path != path:
+            stale.path.unlink(missing_ok=True)
+        legacy.unlink(missing_ok=True)
     snapshot = Snapshot(
-        url=url,
+        url=public,
         final_url=final_url,
         fetched_at=started.isoformat(timespec="seconds"),
         content_type=content_type,
@@ -200,6 +356,7 @@ def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
         sha256=digest,
         etag=etag,
         last_modified=last_modified,
+        credentials_removed=with_credentials,
     )
     snapshot.save(meta_path)
     return snapshot
