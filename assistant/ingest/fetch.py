@@ -275,6 +275,26 @@ def fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
         raise FetchError(_scrub(str(exc), url)) from None  # the cause may hold the URL
 
 
+def _request_headers(previous: Snapshot | None) -> dict[str, str]:
+    """Our User-Agent, and a conditional request when an earlier snapshot gives its validators."""
+    headers = {"User-Agent": USER_AGENT}
+    if previous is not None and previous.etag:
+        headers["If-None-Match"] = previous.etag
+    if previous is not None and previous.last_modified:
+        headers["If-Modified-Since"] = previous.last_modified
+    return headers
+
+
+def _remove_legacy_snapshot(snapshot_dir: Path, url: str, keep: Path) -> None:
+    """A snapshot kept before credentials were left out is named by the credentialed URL: drop
+    it (and its file, unless it is ``keep``)."""
+    legacy = snapshot_dir / f"{_name(url)}.json"
+    stale = _previous(legacy)
+    if stale is not None and stale.path != keep:
+        stale.path.unlink(missing_ok=True)
+    legacy.unlink(missing_ok=True)
+
+
 def _fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
     import httpx
 
@@ -288,11 +308,7 @@ def _fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
         _was_redacted(url) or (previous is not None and previous.credentials_removed)
     ):
         raise FetchError(CREDENTIALS_NOT_STORED)
-    headers = {"User-Agent": USER_AGENT}
-    if previous is not None and previous.etag:
-        headers["If-None-Match"] = previous.etag
-    if previous is not None and previous.last_modified:
-        headers["If-Modified-Since"] = previous.last_modified
+    headers = _request_headers(previous)
     read_timeout = _timeout()
     own_client = client is None
     if own_client:
@@ -341,12 +357,8 @@ def _fetch(url: str, snapshot_dir: Path, client=None) -> Snapshot:
         _write_atomically(path, data)  # unchanged bytes keep their file (and its mtime)
         if previous is not None and previous.path != path:
             previous.path.unlink(missing_ok=True)
-    if with_credentials:  # a snapshot kept before credentials were left out: named by them
-        legacy = snapshot_dir / f"{_name(url)}.json"
-        stale = _previous(legacy)
-        if stale is not None and stale.path != path:
-            stale.path.unlink(missing_ok=True)
-        legacy.unlink(missing_ok=True)
+    if with_credentials:
+        _remove_legacy_snapshot(snapshot_dir, url, path)
     snapshot = Snapshot(
         url=public,
         final_url=final_url,
