@@ -304,7 +304,9 @@ class Assistant:
         reopened, or, when it cannot be, IndexMismatchError refuses the question (a damaged
         map would give NaN scores or kill the process). An index deleted or moved (no live
         generation, looked for twice) is refused with IndexNotFoundError, never answered from
-        memory. A newer generation that fails to open is logged once and the current one kept.
+        memory. A newer generation built with another model is opened with that model (loaded
+        here); one that cannot be opened (damaged, a model not available here, a newer format) is
+        refused in one line, logged once, never answered from the older one.
         Every reader (web chat, MCP tools, library) calls this and lets its refusal through.
         """
         with self._reloading:  # one verification at a time; the others then find it done
@@ -339,30 +341,45 @@ class Assistant:
                 return False
             key = (live, tuple(changed.items()))
         try:
-            fresh = Assistant.open_with(
-                self.index_dir, self._model, self.model_info, config=self.config
-            )
-        except (IndexNotFoundError, IndexMismatchError) as exc:
-            refusal = None
+            fresh = self._open_newer()
+        except (IndexNotFoundError, IndexMismatchError, ModelError) as exc:
             if changed:
                 refusal = IndexMismatchError(
                     f"the index at {self.index_dir} changed on disk ({', '.join(changed)}) and "
                     f"cannot be used: {exc}"
                 )
-                log.error("%s", refusal)
             else:
-                log.warning("kept the current index; the newer one could not be opened: %s", exc)
+                refusal = IndexMismatchError(
+                    f"the index at {self.index_dir} was replaced by one this server cannot open "
+                    f"({exc}); restart the server, or rebuild the index with: assistant build"
+                )
+            log.error("%s", refusal)
             self._refused = (key, refusal)
-            if refusal is not None:
-                raise refusal from exc
-            return False
+            raise refusal from exc
         with self._lock:
             self._retriever = fresh._retriever
+            self._model, self.model_info = fresh._model, fresh.model_info
             self._refused = None
         log.info("switched to index generation %s", fresh._retriever.stored.path.name)
         if self._serving:
             self.prepare_in_background()
         return True
+
+    def _open_newer(self) -> Assistant:
+        """The index's live generation, opened with this assistant's model, or with the model
+        it records when a rebuild changed the model (loaded here, as ``load`` would)."""
+        from assistant.encoding.models import load_model
+        from assistant.indexing.store import load_index
+
+        stored = load_index(self.index_dir)
+        recorded = stored.manifest.get("model", {})
+        if self.model_info.built(recorded):
+            return Assistant.open_with(
+                self.index_dir, self._model, self.model_info, stored, self.config
+            )
+        log.info("the index was rebuilt with model %s; loading it", recorded.get("name"))
+        encoder, info = load_model(recorded.get("name"))
+        return Assistant.open_with(self.index_dir, encoder, info, stored, self.config)
 
     def prepare_in_background(self) -> threading.Thread:
         """Build the index's lookups that questions build on first need (Retriever.prepare)

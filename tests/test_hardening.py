@@ -3,6 +3,7 @@ files, one-line storage errors, upload names and caps, relative paths, host/port
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -147,7 +148,7 @@ def test_a_mapped_file_rewritten_in_place_is_refused_once_then_recovered(
 
 
 @pytest.mark.slow
-def test_a_bad_new_generation_is_reported_once_and_the_old_one_kept(
+def test_a_bad_new_generation_is_refused_once_then_a_good_rebuild_is_served(
     seed_index, tmp_path, embedding_model, caplog
 ):
     from assistant.indexing import indexer
@@ -160,11 +161,40 @@ def test_a_bad_new_generation_is_reported_once_and_the_old_one_kept(
     indexer.build([SEED, extra], index, encoder, info)
     with (live_generation(index) / "passages.json").open("r+b") as handle:
         handle.write(b"X")  # same size, checksum differs
-    with caplog.at_level(logging.WARNING, logger="assistant.api"):
-        assert qa.reload() is False
-        assert qa.reload() is False
-    assert len([r for r in caplog.records if "could not be opened" in r.message]) == 1
+    with caplog.at_level(logging.ERROR, logger="assistant.api"):
+        for _ in range(2):  # never answered from the older generation
+            with pytest.raises(IndexMismatchError, match="cannot open.*assistant build"):
+                qa.reload()
+    assert len([r for r in caplog.records if "cannot open" in r.message]) == 1
+    indexer.build([SEED], index, encoder, info)
+    assert qa.reload() is True
     assert qa.ask(CYBER, k=1).passages[0].paragraph == 7
+
+
+@pytest.mark.slow
+def test_a_rebuild_with_another_model_is_loaded_and_an_unknown_one_refused(
+    seed_index, tmp_path, embedding_model
+):
+    from assistant.encoding.models import load_model
+    from assistant.indexing import indexer
+
+    index = _private_copy(seed_index, tmp_path)
+    qa = _assistant(index, embedding_model)
+    use, use_info = load_model("use-multilingual")
+    other = tmp_path / "other.txt"
+    other.write_text("Penguins\n\nEmperor penguins breed in the Antarctic winter.\n", "utf-8")
+    indexer.build([other], index, use, use_info)
+    assert qa.reload() is True
+    answer = qa.ask("Where do emperor penguins breed?", k=1)
+    assert qa.model_info.name == "use-multilingual"
+    assert answer.passages[0].source.endswith("other.txt")
+    indexer.build([other, SEED], index, use, use_info)  # a new generation ...
+    manifest_path = live_generation(index) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["model"] = {**manifest["model"], "name": "no-such-model-anywhere"}
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")  # ... naming a model not here
+    with pytest.raises(IndexMismatchError, match="cannot open.*no-such-model"):
+        qa.reload()
 
 
 # -- uploads ---------------------------------------------------------------------------------
