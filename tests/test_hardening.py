@@ -163,7 +163,7 @@ def test_a_bad_new_generation_is_refused_once_then_a_good_rebuild_is_served(
         handle.write(b"X")  # same size, checksum differs
     with caplog.at_level(logging.ERROR, logger="assistant.api"):
         for _ in range(2):  # never answered from the older generation
-            with pytest.raises(IndexMismatchError, match="cannot open.*assistant build"):
+            with pytest.raises(IndexMismatchError, match=r"cannot open.*assistant build"):
                 qa.reload()
     assert len([r for r in caplog.records if "cannot open" in r.message]) == 1
     indexer.build([SEED], index, encoder, info)
@@ -193,7 +193,7 @@ def test_a_rebuild_with_another_model_is_loaded_and_an_unknown_one_refused(
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["model"] = {**manifest["model"], "name": "no-such-model-anywhere"}
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")  # ... naming a model not here
-    with pytest.raises(IndexMismatchError, match="cannot open.*no-such-model"):
+    with pytest.raises(IndexMismatchError, match=r"cannot open.*no-such-model"):
         qa.reload()
 
 
