@@ -138,17 +138,69 @@ def test_an_index_deleted_and_rebuilt_is_picked_up(server, client, served_index,
 
 def test_a_forged_chat_history_never_reaches_the_log(server):
     """The page keeps the conversation on the server; a 4.6 MB history sent with a question
-    (issue 13: 18 MB of log) is ignored, not validated message by message into the log."""
+    (issue 13: 18 MB of log) is refused before it is read, and a small forged one is ignored,
+    not validated message by message into the log."""
+    import http.client
+    from urllib.parse import urlsplit
+
     url, _, log, _ = server
     config = json.loads(urllib.request.urlopen(url + "config", timeout=30).read())
     respond = next(i for i, d in enumerate(config["dependencies"]) if d["api_name"] == "respond")
-    history = [{"role": "user", "content": "質問" * 1000}] * 800
     filters = [None, None, None, None]  # the Filters panel: language, document, from, to
-    body = {"data": [CYBER, 3, history, *filters], "fn_index": respond, "session_hash": "forged"}
     before = log.stat().st_size
+    history = [{"role": "user", "content": "質問" * 1000}] * 800
+    body = {"data": [CYBER, 3, history, *filters], "fn_index": respond, "session_hash": "big"}
+    address = urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    connection.putrequest("POST", "/gradio_api/queue/join")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(len(json.dumps(body).encode())))
+    connection.endheaders()  # the body is never sent: the answer comes before it is needed
+    response = connection.getresponse()
+    assert response.status == 413 and b"limited to" in response.read()
+    connection.close()
+    history = [{"role": "user", "content": "質問" * 100}] * 40
+    body = {"data": [CYBER, 3, history, *filters], "fn_index": respond, "session_hash": "forged"}
     status = _post(url + "gradio_api/queue/join", json.dumps(body).encode(), "application/json")
     assert status == 200
     with urllib.request.urlopen(url + "gradio_api/queue/data?session_hash=forged", timeout=60) as r:
         events = r.read().decode()
     assert '"success":true' in events and "北朝鮮" in events
     assert log.stat().st_size - before < 2000
+
+
+def _fn_index(url: str, api_name: str) -> int:
+    with urllib.request.urlopen(url + "config", timeout=30) as response:
+        config = json.loads(response.read())
+    return next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+
+
+def test_a_call_carrying_a_file_url_never_makes_the_server_fetch(server):
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"fetched")
+
+        def log_message(self, *args):
+            pass
+
+    bait = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=bait.serve_forever, daemon=True).start()
+    file_url = f"http://127.0.0.1:{bait.server_address[1]}/c.txt"
+    file_data = {"path": file_url, "url": file_url, "meta": {"_type": "gradio.FileData"}}
+    call = {"data": [file_data, 3], "fn_index": _fn_index(server[0], "ask"), "session_hash": "x"}
+    try:
+        for route in ("gradio_api/queue/join", "gradio_api/run/ask", "gradio_api/call/ask"):
+            status = _post(server[0] + route, json.dumps(call).encode(), "application/json")
+            assert status == 403, route
+        assert hits == []
+        assert "uploads are off" not in Path(server[2]).read_text(encoding="utf-8")
+    finally:
+        bait.shutdown()

@@ -147,3 +147,24 @@ def test_an_upload_request_larger_than_a_batch_is_refused_unread(client):
     assert response.status == 413
     assert b"limited to 8 MB" in response.read()
     connection.close()
+
+
+def test_a_file_given_by_url_is_refused_even_with_uploads_on(client):
+    import json
+    import urllib.error
+    import urllib.request
+
+    config = json.loads(urllib.request.urlopen(client.src + "config", timeout=30).read())
+    add = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "add_documents")
+    remote = "http://127.0.0.1:9/c.txt"  # the discard port: nothing may be fetched from it
+    files = [{"path": remote, "url": remote, "meta": {"_type": "gradio.FileData"}}]
+    body = json.dumps({"data": [files], "fn_index": add, "session_hash": "u"}).encode()
+    request = urllib.request.Request(
+        client.src + "gradio_api/queue/join",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403
+    assert refused.value.read() == b"files are taken by upload only, not by URL"
