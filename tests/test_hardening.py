@@ -341,3 +341,16 @@ def test_an_upload_over_its_indexing_time_is_stopped_and_removed(
     worker.shutdown()
     assert live_generation(index) == before
     assert not (worker.folder / "note.txt").exists()
+
+
+def test_the_upload_ledger_bounds_each_visitor_and_everyone():
+    from ui.uploads import UploadLedger
+
+    ledger = UploadLedger(per_visitor=10, total=25, window=60)
+    assert ledger.admit("a", 6) is None
+    assert "one visitor" in ledger.admit("a", 5)
+    assert ledger.admit("b", 10) is None
+    assert ledger.admit("c", 8) is None
+    assert "storage is full" in ledger.admit("d", 2)
+    ledger.window = 0.0  # everything sent is now older than the window
+    assert ledger.admit("a", 10) is None

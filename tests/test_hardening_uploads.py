@@ -168,3 +168,47 @@ def test_a_file_given_by_url_is_refused_even_with_uploads_on(client):
         urllib.request.urlopen(request, timeout=30)
     assert refused.value.code == 403
     assert refused.value.read() == b"files are taken by upload only, not by URL"
+
+
+def test_upload_storage_is_bounded_per_visitor(seed_index, tmp_path):
+    """Issue 29: ten 8 MB requests were all stored. Each is admitted by the length it
+    declares, so the body never needs sending; the third batch of one visitor is refused."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from ui.uploads import MAX_UPLOAD_TOTAL_BYTES, VISITOR_UPLOAD_BYTES
+
+    index = copy_index(seed_index, tmp_path)
+    statuses = []
+    with running_server(index, tmp_path / "server.log", "--allow-upload") as (url, _, _):
+        address = urlsplit(url)
+        for _ in range(VISITOR_UPLOAD_BYTES // MAX_UPLOAD_TOTAL_BYTES + 1):
+            connection = http.client.HTTPConnection(address.hostname, address.port, timeout=2)
+            connection.putrequest("POST", "/gradio_api/upload")
+            connection.putheader("Content-Type", "multipart/form-data; boundary=b")
+            connection.putheader("Content-Length", str(MAX_UPLOAD_TOTAL_BYTES))
+            connection.endheaders()
+            try:
+                response = connection.getresponse()
+                statuses.append((response.status, response.read()))
+            except TimeoutError:
+                statuses.append((None, b"admitted: waiting for the body"))
+            connection.close()
+    assert [s for s, _ in statuses[:-1]] == [None] * (len(statuses) - 1)
+    assert statuses[-1][0] == 429 and b"the most one visitor may" in statuses[-1][1]
+
+
+def test_the_temporary_copies_of_an_upload_are_removed_once_saved(seed_index, tmp_path):
+    from assistant import Assistant
+    from ui.app import ChatHandlers
+    from ui.uploads import UploadWorker
+
+    qa = Assistant.load(copy_index(seed_index, tmp_path))
+    handlers = ChatHandlers(qa, uploads=UploadWorker(qa))
+    copy = tmp_path / "gradio-temp" / "notes.txt"
+    copy.parent.mkdir()
+    copy.write_text("Coastal notes\n\nThe lighthouse keeper is Ms. Ito.\n", encoding="utf-8")
+    status = handlers.add_documents([str(copy)], progress=lambda *a, **k: None)
+    assert "Added notes.txt" in status
+    assert not copy.exists()
+    assert (qa.index_dir / "uploads" / "notes.txt").exists()

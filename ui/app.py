@@ -52,11 +52,11 @@ CONCURRENCY_LIMIT = 2
 QUEUE_SIZE = 32
 """Requests waiting beyond this are turned away instead of piling up in memory."""
 MAX_HISTORY_MESSAGES = 40
+"""Turns of the conversation kept per visitor; older ones are dropped beyond this."""
 GRADIO_CACHE_SECONDS = (600, 600)
 """Gradio's delete_cache (every, older than): its temporary copies of uploads are removed
 after ten minutes (the uploads themselves were copied into the index), and all at exit."""
 UPLOAD_POLL_SECONDS = 0.5
-"""Turns of the conversation kept per visitor; older ones are dropped beyond this."""
 
 SCROLL_TO_CITED_JS = """
 () => {
@@ -307,6 +307,9 @@ class ChatHandlers:
         except Exception:
             log.exception("adding documents failed")
             return render.status_html("Adding the documents failed; see the server log.", False)
+        finally:
+            for copy in files:  # Gradio's temporary copies: the index keeps its own
+                Path(str(copy)).unlink(missing_ok=True)
         return render.status_html(outcome.message(), ok=bool(outcome.indexed))
 
 

@@ -270,13 +270,59 @@ class UploadWorker:
         return outcome
 
 
+VISITOR_UPLOAD_BYTES = 2 * MAX_UPLOAD_TOTAL_BYTES
+"""What one visitor (client address) may send to the upload routes within STORAGE_WINDOW_SECONDS:
+two full batches."""
+ALL_UPLOAD_BYTES = 8 * MAX_UPLOAD_TOTAL_BYTES
+"""What all visitors together may send within STORAGE_WINDOW_SECONDS (64 MB of temporary copies
+at most, whatever the number of visitors)."""
+STORAGE_WINDOW_SECONDS = 1200.0
+"""Gradio removes its temporary copies older than ten minutes every ten minutes (ui.app's
+GRADIO_CACHE_SECONDS), so a copy lives at most twenty; the chat removes a batch's copies as
+soon as it is saved into the index."""
+
+
+class UploadLedger:
+    """Bytes sent to the upload routes over the last STORAGE_WINDOW_SECONDS, per visitor and in
+    all, so temporary storage stays bounded however many requests arrive."""
+
+    def __init__(
+        self,
+        per_visitor: int = VISITOR_UPLOAD_BYTES,
+        total: int = ALL_UPLOAD_BYTES,
+        window: float = STORAGE_WINDOW_SECONDS,
+    ) -> None:
+        self.per_visitor, self.total, self.window = per_visitor, total, window
+        self._sent: list[tuple[float, str, int]] = []
+        self._lock = threading.Lock()
+
+    def admit(self, visitor: str, size: int) -> str | None:
+        """Record ``size`` bytes from ``visitor``, or say why they are refused."""
+        now = time.monotonic()
+        with self._lock:
+            self._sent = [entry for entry in self._sent if now - entry[0] < self.window]
+            mine = sum(n for _, who, n in self._sent if who == visitor)
+            everyone = sum(n for _, _, n in self._sent)
+            minutes = round(self.window / 60)
+            if mine + size > self.per_visitor:
+                return (
+                    f"you have sent {self.per_visitor // (1024 * 1024)} MB of uploads in "
+                    f"{minutes} minutes, the most one visitor may; try again later"
+                )
+            if everyone + size > self.total:
+                return "the server's upload storage is full for now; try again in a few minutes"
+            self._sent.append((now, visitor, size))
+        return None
+
+
 class UploadGate:
     """ASGI middleware in front of every route that could make the server fetch or store a file.
 
     Gradio's upload routes (``/gradio_api/upload`` among them): without ``--allow-upload`` every
     one is closed, so nothing is written to Gradio's temp folder, where other Gradio servers on
     the machine could read it back; with it, a request larger than one batch may be
-    (MAX_UPLOAD_TOTAL_BYTES) is refused before it is read.
+    (MAX_UPLOAD_TOTAL_BYTES), or beyond what its visitor or all visitors may store for now
+    (UploadLedger), is refused before it is read.
 
     Calls (``/queue/join``, ``/run/...``, ``/call/...``): Gradio copies any ``gradio.FileData``
     it finds in a call's arguments into its cache, downloading it when its path is a URL, even
@@ -291,15 +337,16 @@ class UploadGate:
     """A call's JSON: a question is at most a few thousand characters and a batch of uploads
     ten file references, so a megabyte is generous."""
 
-    def __init__(self, app: Any, allow: bool = False) -> None:
+    def __init__(self, app: Any, allow: bool = False, ledger: UploadLedger | None = None) -> None:
         self.app = app
         self.allow = allow
+        self.ledger = ledger or UploadLedger()
 
     @classmethod
-    def middleware(cls, allow: bool) -> Any:
+    def middleware(cls, allow: bool, ledger: UploadLedger | None = None) -> Any:
         from starlette.middleware import Middleware
 
-        return Middleware(cls, allow=allow)
+        return Middleware(cls, allow=allow, ledger=ledger)
 
     def _refusal(self, scope: dict) -> tuple[int, str] | None:
         if scope["type"] != "http" or not scope["path"].rstrip("/").endswith(self.UPLOAD_ROUTES):
@@ -312,7 +359,9 @@ class UploadGate:
             return 411, "an upload must say its length"
         if int(length) > MAX_UPLOAD_TOTAL_BYTES + self.MULTIPART_OVERHEAD:
             return 413, f"uploads are limited to {MAX_UPLOAD_TOTAL_BYTES // (1024 * 1024)} MB"
-        return None
+        visitor = (scope.get("client") or ("unknown", 0))[0]
+        refused = self.ledger.admit(visitor, int(length))
+        return None if refused is None else (429, refused)
 
     def _is_call(self, scope: dict) -> bool:
         path = scope["path"].rstrip("/")
