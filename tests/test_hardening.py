@@ -354,3 +354,38 @@ def test_the_upload_ledger_bounds_each_visitor_and_everyone():
     assert "storage is full" in ledger.admit("d", 2)
     ledger.window = 0.0  # everything sent is now older than the window
     assert ledger.admit("a", 10) is None
+
+
+def _docx_of_empty_paragraphs(path: Path, count: int) -> None:
+    """A real .docx (written by python-docx) whose body is ``count`` empty paragraphs: issue
+    29's 131 KB file that took 6 minutes and 1 GB to read."""
+    import zipfile
+
+    import docx
+
+    docx.Document().save(path)
+    with zipfile.ZipFile(path) as original:
+        parts = {name: original.read(name) for name in original.namelist()}
+    body = parts["word/document.xml"].decode()
+    start = body.index("<w:body>") + len("<w:body>")
+    parts["word/document.xml"] = (body[:start] + "<w:p/>" * count + body[start:]).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for name, data in parts.items():
+            bomb.writestr(name, data)
+
+
+def test_reading_an_upload_is_stopped_at_its_time_cap(tmp_path):
+    import time
+
+    from ui.uploads import _sentence_count_or_reason
+
+    bomb = tmp_path / "bomb.docx"
+    _docx_of_empty_paragraphs(bomb, 1_000_000)
+    assert bomb.stat().st_size < 200_000
+    started = time.monotonic()
+    count, reason = _sentence_count_or_reason(bomb, seconds=3)
+    assert (count, reason) == (0, "reading it took longer than 3 s")
+    assert time.monotonic() - started < 8  # stopped, not waited for
+    fine = tmp_path / "fine.txt"
+    fine.write_text("Notes\n\nOne sentence. Two sentences.\n", encoding="utf-8")
+    assert _sentence_count_or_reason(fine, seconds=30) == (2, None)
