@@ -212,3 +212,31 @@ def test_the_temporary_copies_of_an_upload_are_removed_once_saved(seed_index, tm
     assert "Added notes.txt" in status
     assert not copy.exists()
     assert (qa.index_dir / "uploads" / "notes.txt").exists()
+
+
+def test_a_copy_of_an_indexed_document_never_outranks_it(client, tmp_path):
+    """Issue 29: a verbatim copy of the statement outranked the real ¶7 (0.917 vs 0.907), and a
+    doctored copy was cited under the statement's own heading."""
+    seed = (
+        Path(__file__).resolve().parent.parent / "corpus" / "000_2daad77d3c406492.txt"
+    ).read_text(encoding="utf-8")
+    copy = tmp_path / "copy.txt"
+    copy.write_text(seed, encoding="utf-8")
+    status = _upload(client, copy)
+    assert "of copy.txt repeat the indexed documents" in status, status
+    passages = client.predict(CYBER, 10, api_name="/ask")["passages"]
+    assert not [p for p in passages if p["source"] == "copy.txt"]
+    assert [p["paragraph"] for p in passages if p["source"] == "000_2daad77d3c406492.txt"][0] == 7
+
+    claim = "三か国の外相は、盗まれた暗号資産の全額がすでに返還されたことを歓迎した。"
+    paragraphs = seed.split("\n\n")
+    cyber = next(i for i, p in enumerate(paragraphs) if "暗号資産" in p)
+    paragraphs[cyber] = claim
+    doctored = tmp_path / "doctored.txt"
+    doctored.write_text("\n\n".join(paragraphs), encoding="utf-8")
+    _upload(client, doctored)
+    passages = client.predict("盗まれた暗号資産は返還されたか", 10, api_name="/ask")["passages"]
+    cited = [p for p in passages if p["source"] == "doctored.txt"]
+    assert [p["text"] for p in cited] == [claim]  # the rest repeats the statement
+    assert "日米韓共同声明" not in cited[0]["citation"], cited[0]["citation"]
+    assert cited[0]["citation"].startswith("uploaded: doctored.txt")

@@ -164,6 +164,8 @@ class UploadOutcome:
     skipped: dict[str, str] = field(default_factory=dict)
     passages: int = 0
     documents: int = 0
+    copies: dict[str, int] = field(default_factory=dict)
+    """Paragraphs per file left out for repeating an indexed document."""
 
     def message(self) -> str:
         parts = []
@@ -171,6 +173,11 @@ class UploadOutcome:
             parts.append(
                 f"Added {', '.join(self.indexed)}: now {self.passages} passages from "
                 f"{self.documents} documents. Ask away."
+            )
+        for name, count in self.copies.items():
+            parts.append(
+                f"{count} paragraph{'s' if count > 1 else ''} of {name} repeat the indexed "
+                "documents and are answered from those, not from the upload."
             )
         for name, reason in self.skipped.items():
             parts.append(f"Skipped {name}: {reason}.")
@@ -299,6 +306,8 @@ class UploadWorker:
             with self._lock:
                 self._progress = {}
         outcome.passages, outcome.documents = report.passages, report.documents
+        copies = self.assistant.manifest.get("upload_copies", {})
+        outcome.copies = {name: copies[name] for name in outcome.indexed if name in copies}
         return outcome
 
 

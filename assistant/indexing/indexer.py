@@ -279,7 +279,7 @@ def build_from_documents(
     ``config`` gives the build-time settings (``Config.inferred_dates``)."""
     config = config or Config()
     started = time.perf_counter()
-    documents = label_uploads(documents, index_dir)  # an upload cannot pass for another file
+    documents, copies = label_uploads(documents, index_dir)  # an upload cannot pass for another
     if not config.inferred_dates:
         for document in documents:
             if document.date_inferred:
@@ -309,6 +309,7 @@ def build_from_documents(
     }
     manifest = new_manifest(info.to_dict(), sources_of(documents), inputs, counts, seconds)
     manifest["skipped"] = [state.to_dict() for state in skipped or []]
+    manifest["upload_copies"] = copies
     manifest.update(measured(encoder, info, passages, passage_vectors, sentence_vectors))
     if progress:
         progress("indexing", 0, 1)

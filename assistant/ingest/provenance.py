@@ -4,10 +4,12 @@ relative to the folder that was indexed (never the server's full path unless ask
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
 from assistant.ingest.documents import Document
+from assistant.ingest.structure import file_name
 
 UPLOADS_FOLDER = "uploads"
 """Visitors' uploads live in ``<index>/uploads/`` and are indexed as one more input folder."""
@@ -31,15 +33,60 @@ def is_upload(path: str | Path, index_dir: str | Path) -> bool:
         return False
 
 
-def label_uploads(documents: list[Document], index_dir: str | Path) -> list[Document]:
-    """The documents with each upload's title replaced by ``uploaded: <file name>``."""
-    labelled = []
+MIN_COPY_CHARACTERS = 20
+"""A paragraph shorter than this (letters and digits) is not treated as a copy: a heading-like
+"Thank you." may well repeat by chance."""
+
+
+def copy_key(text: str) -> str:
+    """What two paragraphs share when one is a copy of the other: their letters and digits,
+    NFKC-folded and case-folded (spacing, punctuation and full-width forms aside)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def label_uploads(
+    documents: list[Document], index_dir: str | Path
+) -> tuple[list[Document], dict[str, int]]:
+    """The documents with each upload labelled as one, and what was left out of uploads.
+
+    An upload's title becomes ``uploaded: <file name>``; a section heading that is an indexed
+    document's title or section is dropped, so an upload is never cited under another
+    document's name. Paragraphs that repeat an indexed (not uploaded) paragraph are left out,
+    so a copy never outranks its source; returns, per upload's file name, how many were.
+    """
+    own = [d for d in documents if not _is_uploaded(d, index_dir)]
+    names = {copy_key(d.title) for d in own} | {
+        copy_key(p.section) for d in own for p in d.paragraphs if p.section
+    }
+    indexed = {copy_key(p.text) for d in own for p in d.paragraphs}
+    labelled, copies = [], {}
     for document in documents:
-        file = document.state.file if document.state is not None else document.source
-        if is_upload(file, index_dir):
-            document = dataclasses.replace(document, title=uploaded_title(Path(file).name))
-        labelled.append(document)
-    return labelled
+        if not _is_uploaded(document, index_dir):
+            labelled.append(document)
+            continue
+        name = file_name(_file_of(document))
+        kept = []
+        for paragraph in document.paragraphs:
+            key = copy_key(paragraph.text)
+            if len(key) >= MIN_COPY_CHARACTERS and key in indexed:
+                continue
+            if paragraph.section and copy_key(paragraph.section) in names:
+                paragraph = dataclasses.replace(paragraph, section=None)
+            kept.append(paragraph)
+        if len(kept) < len(document.paragraphs):
+            copies[name] = len(document.paragraphs) - len(kept)
+        # Kept even when every paragraph was a copy: the file stays recorded as read.
+        labelled.append(dataclasses.replace(document, title=uploaded_title(name), paragraphs=kept))
+    return labelled, copies
+
+
+def _file_of(document: Document) -> str:
+    return document.state.file if document.state is not None else document.source
+
+
+def _is_uploaded(document: Document, index_dir: str | Path) -> bool:
+    return is_upload(_file_of(document), index_dir)
 
 
 def relative_source(source: str, roots: Iterable[str]) -> str:
