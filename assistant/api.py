@@ -24,6 +24,7 @@ from assistant.errors import (
 )
 
 if TYPE_CHECKING:
+    from assistant.answer.timeline import Timeline
     from assistant.encoding.cluster import RaySettings
     from assistant.encoding.encoder import Encoder, ModelInfo
     from assistant.indexing.indexer import BuildReport
@@ -452,6 +453,42 @@ class Assistant:
             for h, versions in hits_and_versions
         ]
         return Answer(question=cleaned, passages=passages, confident=confident, notice=notice)
+
+    def timeline(
+        self,
+        question: str,
+        *,
+        language: str | None = None,
+        source: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> Timeline:
+        """What each statement said about the topic of ``question``, in date order.
+
+        One entry per statement (parallel versions are one, shown in the question's language
+        when it has that version, or in ``language``), each with its best paragraph on the
+        topic, whether it ``addresses`` the topic at all, and the word changes (``diff``) from
+        the previous addressing entry in the same language. Filters as for ``ask``.
+
+        >>> [e.date for e in qa.timeline("拉致問題").addressing][:1]
+        ['2025-04-03']
+        """
+        from assistant.answer.timeline import timeline_of
+        from assistant.retrieval.question import Question
+
+        cleaned, notice = clean_question(question)
+        filters = self.check_filters(language, source, date_from, date_to)
+        q = Question.parse(cleaned)
+        retriever = self._retriever
+        found = timeline_of(retriever, q, filters, retriever.config, language or q.language)
+        if not all(math.isfinite(e.score) for e in found.entries):
+            raise IndexMismatchError(
+                f"index at {retriever.stored.path} gave invalid scores; rebuild it with: "
+                "assistant build"
+            )
+        if notice:
+            found.notice = f"{notice}; {found.notice}" if found.notice else notice
+        return found
 
     def _with_versions(
         self, hits: list[Any], k: int, question: str, language: str | None, source: str | None

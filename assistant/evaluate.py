@@ -178,3 +178,109 @@ def format_table(summary: dict[str, Any]) -> str:
             f"rank {miss['rank']}, top {miss['got']}"
         )
     return "\n".join(lines)
+
+
+# -- timelines -------------------------------------------------------------------------------
+
+
+def is_timeline_set(rows: list[dict[str, Any]]) -> bool:
+    """A timeline set's rows name every document that addresses a topic (``addressing``)."""
+    return all("addressing" in row for row in rows)
+
+
+def _statement_files(entry: Any) -> set[str]:
+    return {file_name(entry.source), *(file_name(v["source"]) for v in entry.versions)}
+
+
+def _right_paragraph(entry: Any, gold: dict[str, list[str]]) -> bool:
+    """Whether the entry's paragraph (or one of its versions') holds a phrase the set gives
+    for that file."""
+    shown = [(file_name(entry.source), entry.text)]
+    shown += [(file_name(v["source"]), v["text"]) for v in entry.versions]
+    return any(any(x in text for x in gold.get(name, [])) for name, text in shown)
+
+
+def grade_timeline(timeline: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """One timeline graded against its row: addressing statements found with a right paragraph,
+    entries marked addressing that do, dates in order, every diff spelling both texts."""
+    from assistant.answer.wording import spelled
+
+    gold = {a["doc"]: list(a["expect"]) for a in row.get("addressing") or []}
+    marked = timeline.addressing
+    true_marked = [e for e in marked if _statement_files(e) & set(gold)]
+    found = [e for e in true_marked if _right_paragraph(e, gold)]
+    statements = {
+        frozenset(_statement_files(e)) for e in timeline.entries if _statement_files(e) & set(gold)
+    }
+    dated = [e.date for e in timeline.entries if e.date]
+    previous: dict[str | None, str] = {}
+    diffs_spell = True
+    for entry in marked:
+        if entry.diff is not None:
+            before = previous.get(entry.lang)
+            diffs_spell &= spelled(entry.diff, "before") == before
+            diffs_spell &= spelled(entry.diff, "after") == entry.text
+        previous[entry.lang] = entry.text
+    return {
+        "addressing": len(statements),
+        "found": len(found),
+        "marked": len(marked),
+        "true_marked": len(true_marked),
+        "clean": not marked,
+        "in_order": dated == sorted(dated)
+        and all(e.date is None for e in timeline.entries[len(dated) :]),
+        "diffs_spell": diffs_spell,
+    }
+
+
+def evaluate_timeline(assistant: Assistant, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Recall (addressing statements whose entry is marked and cites a right paragraph),
+    precision (entries marked addressing that do) and, for topics nothing addresses, the share
+    left without an addressing entry; overall and per language.
+
+    >>> evaluate_timeline(qa, read_questions("eval/timeline_dev.jsonl"))["overall"]["recall"]
+    0.5
+    """
+    buckets: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    latencies = []
+    for row in rows:
+        started = time.perf_counter()
+        timeline = assistant.timeline(row["question"])
+        latencies.append(time.perf_counter() - started)
+        graded = grade_timeline(timeline, row)
+        for bucket in ("overall", row.get("lang", "?")):
+            buckets[bucket].append((row, graded))
+    order = {"overall": 0, "ja": 1, "en": 2, "ko": 3}
+    summary: dict[str, Any] = {}
+    for bucket, graded_rows in sorted(buckets.items(), key=lambda kv: order.get(kv[0], 9)):
+        present = [g for r, g in graded_rows if not r.get("absent")]
+        absent = [g for r, g in graded_rows if r.get("absent")]
+        addressing = sum(g["addressing"] for g in present)
+        marked = sum(g["marked"] for _, g in graded_rows)
+        summary[bucket] = {
+            "n": len(graded_rows),
+            "recall": round(sum(g["found"] for g in present) / max(addressing, 1), 3),
+            "precision": round(
+                sum(g["true_marked"] for _, g in graded_rows) / marked if marked else 1.0, 3
+            ),
+            "absent_clean": round(sum(g["clean"] for g in absent) / len(absent), 3)
+            if absent
+            else None,
+            "in_order": all(g["in_order"] for _, g in graded_rows),
+            "diffs_spell": all(g["diffs_spell"] for _, g in graded_rows),
+        }
+    latencies.sort()
+    summary["latency_ms_p50"] = round(1000 * latencies[len(latencies) // 2], 1)
+    return summary
+
+
+def format_timeline_table(summary: dict[str, Any]) -> str:
+    """A plain table of the timeline metrics, one row per language."""
+    columns = ["n", "recall", "precision", "absent_clean", "in_order", "diffs_spell"]
+    lines = ["bucket    " + "".join(f"{c:>14}" for c in columns)]
+    for bucket, metrics in summary.items():
+        if isinstance(metrics, dict):
+            cells = "".join(f"{metrics[c]!s:>14}" for c in columns)
+            lines.append(f"{bucket:<10}" + cells)
+    lines.append(f"timeline latency p50: {summary['latency_ms_p50']} ms")
+    return "\n".join(lines)

@@ -40,6 +40,23 @@ def seed_assistant(seed_index):
     return Assistant.load(seed_index)
 
 
+ARCHIVE = ROOT.parent / "shared" / "eval" / "archive"
+"""The shared development archive (20 real statements, ja/en/ko), beside the checkout."""
+
+
+@pytest.fixture(scope="session")
+def archive_index(tmp_path_factory) -> Path:
+    """A real index of the seed and the shared archive, built once per session (tests that
+    use it are skipped where the archive is not beside the checkout)."""
+    from assistant import build_index
+
+    if not (ARCHIVE / "docs").is_dir():
+        pytest.skip("the shared archive is not beside the checkout")
+    index_dir = tmp_path_factory.mktemp("archive-index")
+    build_index([ROOT / "corpus", ARCHIVE / "docs"], index_dir=index_dir)
+    return index_dir
+
+
 @pytest.fixture(scope="session")
 def embedding_model():
     """The default model and its identity, loaded once for tests that embed or build in-process

@@ -19,12 +19,10 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
-    from assistant import Assistant, build_index
+def archive(archive_index):
+    from assistant import Assistant
 
-    index_dir = tmp_path_factory.mktemp("archive-index")
-    build_index([ROOT / "corpus", ARCHIVE / "docs"], index_dir=index_dir)
-    return Assistant.load(index_dir)
+    return Assistant.load(archive_index)
 
 
 FLOORS = {

@@ -226,7 +226,7 @@ def test_a_copy_of_an_indexed_document_never_outranks_it(client, tmp_path):
     assert "of copy.txt repeat the indexed documents" in status, status
     passages = client.predict(CYBER, 10, api_name="/ask")["passages"]
     assert not [p for p in passages if p["source"] == "copy.txt"]
-    assert [p["paragraph"] for p in passages if p["source"] == "000_2daad77d3c406492.txt"][0] == 7
+    assert next(p["paragraph"] for p in passages if p["source"] == "000_2daad77d3c406492.txt") == 7
 
     claim = "三か国の外相は、盗まれた暗号資産の全額がすでに返還されたことを歓迎した。"
     paragraphs = seed.split("\n\n")

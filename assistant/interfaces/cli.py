@@ -1,4 +1,4 @@
-"""The ``assistant`` command: build · ask · eval · serve · mcp.
+"""The ``assistant`` command: build · ask · timeline · eval · serve · mcp.
 
 Every error the user can fix prints one line on stderr and exits with status 2; heavy libraries
 (torch, FAISS, Gradio) are imported only by the commands that need them.
@@ -84,7 +84,19 @@ def _add_ask_and_eval(commands: Any) -> None:
     ask.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
     _add_filters(ask)
 
-    evaluate = commands.add_parser("eval", help="hit@1, hit@3 and MRR over a JSONL question set")
+    timeline = commands.add_parser(
+        "timeline", help="what each statement said about a topic, in date order, with changes"
+    )
+    timeline.add_argument("question", help="the topic or question, or - to read it from stdin")
+    timeline.add_argument("--json", action="store_true", help="print JSON")
+    timeline.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
+    _add_filters(timeline, document=False)
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="hit@1, hit@3 and MRR over a JSONL question set (recall and precision for a "
+        "timeline set)",
+    )
     evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
     evaluate.add_argument("--k", type=int, default=3)
     evaluate.add_argument("--index", metavar="DIR")
@@ -158,12 +170,13 @@ def _host(value: str) -> str:
     return str(address)
 
 
-def _add_filters(command: argparse.ArgumentParser) -> None:
+def _add_filters(command: argparse.ArgumentParser, document: bool = True) -> None:
     """--lang, --doc, --since, --until: which passages may answer."""
     command.add_argument(
         "--lang", metavar="LANG", help="only passages in this language (ja, en, ko)"
     )
-    command.add_argument("--doc", metavar="FILE", help="only this document (path or file name)")
+    if document:
+        command.add_argument("--doc", metavar="FILE", help="only this document (path or file name)")
     command.add_argument(
         "--since", metavar="DATE", help="only documents dated on/after YYYY[-MM[-DD]]"
     )
@@ -175,7 +188,7 @@ def _add_filters(command: argparse.ArgumentParser) -> None:
 def _filters(args: argparse.Namespace) -> dict[str, str | None]:
     return {
         "language": args.lang,
-        "source": args.doc,
+        "source": getattr(args, "doc", None),
         "date_from": args.since,
         "date_to": args.until,
     }
@@ -239,6 +252,37 @@ def _print_answer(answer, as_json: bool) -> None:
         print(f"    {passage.text}\n")
 
 
+def _marked(diff: list[dict[str, str]]) -> str:
+    """A diff as text, changes visible without colour: ``[-dropped-]`` and ``{+added+}``."""
+    marks = {"equal": "{}", "delete": "[-{}-]", "insert": "{{+{}+}}"}
+    return "".join(marks[piece["op"]].format(piece["text"]) for piece in diff)
+
+
+def _print_timeline(timeline, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(timeline.to_dict(), ensure_ascii=False, indent=2))
+        return
+    addressing = len(timeline.addressing)
+    print(f"{timeline.question}: {addressing} of {len(timeline.entries)} statements address it")
+    if timeline.notice:
+        print(timeline.notice)
+    for entry in timeline.entries:
+        date = entry.date or "undated"
+        if not entry.addresses:
+            print(f"\n{date:<10}  {entry.title}: does not address it")
+            continue
+        languages = ", ".join(v["lang"] or "?" for v in entry.versions)
+        also = f"; also in {languages}" if languages else ""
+        print(f"\n{date:<10}  {entry.citation}  ({entry.lang}{also})")
+        print(f"    source: {entry.source}")
+        print(f"    answer: {entry.highlight}")
+        if entry.diff is None:
+            print(f"    {entry.text}")
+        else:
+            print(f"    changes from the previous statement in {entry.lang}:")
+            print(f"    {_marked(entry.diff)}")
+
+
 def _ray_settings(args: argparse.Namespace):
     """How to send a build's embedding to Ray, when ``--ray`` was given (else None)."""
     if args.ray is None:
@@ -254,6 +298,15 @@ def _ray_settings(args: argparse.Namespace):
         actors=args.ray_actors,
         batch_size=args.ray_batch_size or DEFAULT_BATCH_SIZE,
     )
+
+
+def _question_argument(value: str) -> str:
+    """The question given, or standard input for ``-``: a long question does not fit in one
+    argument (Linux caps each at 128 KiB). Bytes that are not UTF-8 become lone surrogates, as
+    in arguments, and are dropped."""
+    if value == "-":
+        return sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
+    return value
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -276,28 +329,32 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in ("ask", "eval"):
         check_k(args.k, "--k")
     if args.command == "ask":
-        # A long question does not fit in one argument (Linux caps each at 128 KiB): use "-".
-        # Bytes that are not UTF-8 become lone surrogates, as in arguments, and are dropped.
-        question = (
-            sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
-            if args.question == "-"
-            else args.question
-        )
+        question = _question_argument(args.question)
         _, notice = clean_question(question)  # fail fast, before loading the model
         if notice:
             print(f"note: {notice}", file=sys.stderr)
         _print_answer(_load(args.index).ask(question, k=args.k, **_filters(args)), args.json)
         return 0
+    if args.command == "timeline":
+        question = _question_argument(args.question)
+        _, notice = clean_question(question)  # fail fast, before loading the model
+        if notice:
+            print(f"note: {notice}", file=sys.stderr)
+        filters = _filters(args)
+        filters.pop("source")
+        _print_timeline(_load(args.index).timeline(question, **filters), args.json)
+        return 0
     if args.command == "eval":
-        from assistant.evaluate import evaluate, format_table, read_questions
+        from assistant import evaluate as grading
 
-        rows = read_questions(args.questions)
-        summary = evaluate(_load(args.index), rows, k=args.k, mode=args.mode)
-        print(
-            json.dumps(summary, ensure_ascii=False, indent=2)
-            if args.json
-            else format_table(summary)
-        )
+        rows = grading.read_questions(args.questions)
+        if grading.is_timeline_set(rows):
+            summary = grading.evaluate_timeline(_load(args.index), rows)
+            table = grading.format_timeline_table
+        else:
+            summary = grading.evaluate(_load(args.index), rows, k=args.k, mode=args.mode)
+            table = grading.format_table
+        print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json else table(summary))
         return 0
     if args.command == "serve":
         from ui.app import serve

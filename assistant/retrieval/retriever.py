@@ -51,6 +51,23 @@ class Retrieval:
     notice: str | None = None
 
 
+@dataclass
+class Scored:
+    """Every candidate passage of one question, scored (``Retriever.score``)."""
+
+    candidates: Candidates
+    ranking: np.ndarray
+    """The score passages are ranked by."""
+    closeness: np.ndarray
+    """Dense cosine less the language offset: what confidence weighs."""
+    evidence: dict[str, np.ndarray]
+    """Each evidence term's value, before its weight."""
+    sentence: np.ndarray
+    """Every candidate sentence's cosine, in candidate order (what picks the highlight)."""
+    tokens: list[str]
+    vector: np.ndarray
+
+
 class Retriever:
     """Scores the passages of one stored index for a question."""
 
@@ -88,9 +105,36 @@ class Retriever:
         """The k best passages for ``question`` and whether the corpus answers it."""
         config = config or self.config
         q = question if isinstance(question, Question) else Question.parse(question)
+        scored = self.score(q, mode, filters, config)
+        if scored is None:
+            return Retrieval([], False)
+        candidates, ranking = scored.candidates, scored.ranking
+        order = np.argsort(-ranking, kind="stable")
+        hits = self.highlighted(
+            candidates, order[:k], ranking, scored.sentence, scored.tokens, config
+        )
+        margin = confidence.margin(
+            float(scored.closeness.max()), scored.vector, self.calibration.background
+        )
+        confident = self.calibration.confident(margin, q.language, config.confidence_quantile)
+        ranked = Ranked(
+            ids=[int(candidates.ids[i]) for i in order[: config.check_depth]],
+            passages=[candidates.passages[i] for i in order[: config.check_depth]],
+        )
+        for name in config.checks:
+            notice = self.check(name)(q, ranked)
+            if notice:
+                return Retrieval(hits, False, notice)
+        return Retrieval(hits, confident)
+
+    def score(
+        self, q: Question, mode: str, filters: Filters | None, config: Config
+    ) -> Scored | None:
+        """Every candidate passage scored for ``q`` (None when no passage is allowed): what
+        ``retrieve`` ranks, and what a timeline weighs statement by statement."""
         allowed = self.allowed(filters or Filters())
         if not self.stored.passages or (allowed is not None and not allowed.size):
-            return Retrieval([], False)
+            return None
         query = self.encode(q.text, q.focus if config.focus_weight else None)
         weights = scoring.query_weights(len(query), config.focus_weight)
         vector = (weights @ query).astype(np.float32)
@@ -122,21 +166,7 @@ class Retriever:
             ranking = scoring.combine(
                 dense, language, evidence, config.weights, self.calibration.spread
             )
-        order = np.argsort(-ranking, kind="stable")
-        hits = self.highlighted(candidates, order[:k], ranking, sentence, tokens, config)
-        margin = confidence.margin(
-            float((dense - language).max()), vector, self.calibration.background
-        )
-        confident = self.calibration.confident(margin, q.language, config.confidence_quantile)
-        ranked = Ranked(
-            ids=[int(ids[i]) for i in order[: config.check_depth]],
-            passages=[candidates.passages[i] for i in order[: config.check_depth]],
-        )
-        for name in config.checks:
-            notice = self.check(name)(q, ranked)
-            if notice:
-                return Retrieval(hits, False, notice)
-        return Retrieval(hits, confident)
+        return Scored(candidates, ranking, dense - language, evidence, sentence, tokens, vector)
 
     # -- the steps ----------------------------------------------------------------------------
 
