@@ -373,6 +373,8 @@ class UploadGate:
     """
 
     UPLOAD_ROUTES = ("/upload", "/process_recording")
+    GRADIO_ROUTES = ("/gradio_api/",)
+    """Where Gradio takes calls; other routes (the MCP endpoint) never copy files."""
     MULTIPART_OVERHEAD = 64 * 1024
     MAX_CALL_BYTES = 1024 * 1024
     """A call's JSON: a question is at most a few thousand characters and a batch of uploads
@@ -405,13 +407,10 @@ class UploadGate:
         return None if refused is None else (429, refused)
 
     def _is_call(self, scope: dict) -> bool:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            return False  # a lifespan or websocket scope has no path to look at
         path = scope["path"].rstrip("/")
-        return (
-            scope["type"] == "http"
-            and scope.get("method") == "POST"
-            and bool(path)
-            and not path.endswith(self.UPLOAD_ROUTES)
-        )
+        return path.startswith(self.GRADIO_ROUTES) and not path.endswith(self.UPLOAD_ROUTES)
 
     def _call_size_refusal(self, scope: dict) -> tuple[int, str] | None:
         length = dict(scope.get("headers") or []).get(b"content-length", b"")
