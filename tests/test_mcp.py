@@ -22,7 +22,7 @@ from serving import copy_index, python_executable, running_server
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_2daad77d3c406492.txt"
 CYBER_THEFT_QUESTION = "北朝鮮による暗号資産の窃取について"
-TOOLS = {"search_documents", "list_documents", "get_paragraph"}
+TOOLS = {"search_documents", "topic_timeline", "list_documents", "get_paragraph"}
 START_TIMEOUT = 60
 
 
@@ -143,7 +143,7 @@ def _error_line(result: Any) -> str:
 
 
 @pytest.mark.slow
-def test_stdio_lists_the_three_tools_as_quotation_tools(stdio):
+def test_stdio_lists_the_four_tools_as_quotation_tools(stdio):
     tools = {tool.name: tool for tool in stdio.list_tools().tools}
     assert set(tools) == TOOLS
     for tool in tools.values():
@@ -187,6 +187,8 @@ def test_stdio_search_quotes_paragraph_7_first_with_its_citation(stdio, seed_ass
         ("search_documents", {"question": "x", "document": "nope.txt"}, "unknown document"),
         ("search_documents", {"question": "x", "language": "xx"}, "language 'xx'"),
         ("get_paragraph", {"source": "nope.txt", "paragraph": 1}, "unknown source"),
+        ("topic_timeline", {"question": ""}, "the question is empty"),
+        ("topic_timeline", {"question": "拉致", "since": "yesterday"}, "YYYY-MM-DD"),
         ("get_paragraph", {"source": "日米韓共同声明", "paragraph": 99}, "from 1 to 10"),
     ],
 )
@@ -201,6 +203,22 @@ def test_stdio_bad_arguments_are_one_line_tool_errors(stdio, tool, arguments, me
 def test_stdio_unknown_document_error_lists_the_documents(stdio, seed_assistant):
     line = _error_line(stdio.call("search_documents", {"question": "x", "document": "nope"}))
     assert seed_assistant.documents[0]["source"] in line
+
+
+@pytest.mark.slow
+def test_stdio_topic_timeline_gives_the_library_timeline_as_structured_output(
+    stdio, seed_assistant
+):
+    expected = seed_assistant.timeline(CYBER_THEFT_QUESTION)
+    result = stdio.call("topic_timeline", {"question": CYBER_THEFT_QUESTION})
+    assert not result.is_error
+    data = result.structured_content
+    assert [e["citation"] for e in data["entries"]] == [e.citation for e in expected.entries]
+    assert [e["addresses"] for e in data["entries"]] == [e.addresses for e in expected.entries]
+    entry = data["entries"][0]
+    assert entry["text"] == expected.entries[0].text and entry["paragraph"] == 7
+    assert entry["addresses"] is True and entry["changes"] is None
+    assert result.content[0].text.startswith("2025-04-03 — 日米韓共同声明 ¶7")
 
 
 @pytest.mark.slow

@@ -1,7 +1,9 @@
 """The assistant's cited search as Model Context Protocol tools, for AI assistants.
 
-Three tools, built on the official ``mcp`` SDK's ``MCPServer`` and the public ``Assistant`` API:
-``search_documents`` (quoted passages with citations), ``list_documents`` and ``get_paragraph``.
+Four tools, built on the official ``mcp`` SDK's ``MCPServer`` and the public ``Assistant`` API:
+``search_documents`` (quoted passages with citations), ``topic_timeline`` (what each statement
+said about a topic, in date order, with the wording changes), ``list_documents`` and
+``get_paragraph``.
 ``assistant mcp`` serves them over stdio; ``assistant serve --mcp`` mounts the same server's
 streamable-HTTP endpoint on the web chat (see ``http_app_kwargs``). One loaded assistant answers
 every call; before each call the index is checked as the web chat checks it: a rebuilt one is
@@ -77,6 +79,11 @@ SourceArg = Annotated[
     Any,
     WithJsonSchema({"type": "string"}),
     Field(description="The document's source (or title), as given by list_documents or a passage."),
+]
+DateArg = Annotated[
+    Any,
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}),
+    Field(description="A date as YYYY, YYYY-MM or YYYY-MM-DD (inclusive)."),
 ]
 ParagraphArg = Annotated[
     Any,
@@ -159,11 +166,45 @@ class ParagraphInContext(BaseModel):
     next: Neighbour | None
 
 
+class TimelineVersion(BaseModel):
+    language: str | None
+    source: str
+    paragraph: int
+    text: str
+
+
+class WordChange(BaseModel):
+    op: str = Field(description="equal, delete (in the previous entry only) or insert (new).")
+    text: str
+
+
+class TimelineEntryModel(BaseModel):
+    date: str | None
+    addresses: bool = Field(description="False when the statement does not address the topic.")
+    citation: str
+    source: str
+    paragraph: int
+    language: str | None
+    document_title: str
+    text: str = Field(description="The paragraph exactly as it stands in the source.")
+    highlight: str
+    versions: list[TimelineVersion]
+    changes: list[WordChange] | None = Field(
+        description="Word changes from the previous addressing entry in the same language."
+    )
+
+
+class TimelineResult(BaseModel):
+    question: str
+    notice: str | None
+    entries: list[TimelineEntryModel]
+
+
 # -- the tools' logic, independent of the transport ------------------------------------------
 
 
 class CitedSearch:
-    """The three tools over one loaded ``Assistant`` (filters are the library's own)."""
+    """The four tools over one loaded ``Assistant`` (filters are the library's own)."""
 
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
@@ -264,6 +305,43 @@ class CitedSearch:
             passages=passages,
         )
 
+    # -- timeline ----------------------------------------------------------------------------
+
+    def timeline(
+        self, question: object, language: object = None, since: object = None, until: object = None
+    ) -> TimelineResult:
+        clean_question(question)  # checked first: its error is the one to see
+        self.refresh()
+        found = self.assistant.timeline(question, language=language, date_from=since, date_to=until)
+        return TimelineResult(
+            question=found.question,
+            notice=found.notice,
+            entries=[
+                TimelineEntryModel(
+                    date=e.date,
+                    addresses=e.addresses,
+                    citation=e.citation,
+                    source=e.source,
+                    paragraph=e.paragraph,
+                    language=e.lang,
+                    document_title=e.title,
+                    text=e.text,
+                    highlight=e.highlight,
+                    versions=[
+                        TimelineVersion(
+                            language=v["lang"],
+                            source=v["source"],
+                            paragraph=v["paragraph"],
+                            text=v["text"],
+                        )
+                        for v in e.versions
+                    ],
+                    changes=None if e.diff is None else [WordChange(**c) for c in e.diff],
+                )
+                for e in found.entries
+            ],
+        )
+
     # -- one paragraph -----------------------------------------------------------------------
 
     def get_paragraph(self, source: object, paragraph: object) -> ParagraphInContext:
@@ -313,6 +391,24 @@ def render_search(result: SearchResult) -> str:
     return "\n".join(lines).rstrip()
 
 
+def render_timeline(result: TimelineResult) -> str:
+    """Addressing entries in date order, each its citation, quotation and changes marked
+    ``[-dropped-]{+added+}``; the others one line each."""
+    marks = {"equal": "{}", "delete": "[-{}-]", "insert": "{{+{}+}}"}
+    lines = [f"Note: {result.notice}", ""] if result.notice else []
+    for e in result.entries:
+        when = e.date or "undated"
+        if not e.addresses:
+            lines.append(f"{when} — {e.document_title}: does not address this topic")
+            continue
+        lines += [f"{when} — {e.citation} — {e.source}", f"「{e.text}」"]
+        if e.changes:
+            changed = "".join(marks[c.op].format(c.text) for c in e.changes)
+            lines.append(f"Changes from the previous statement: {changed}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
 def render_documents(result: DocumentList) -> str:
     return "\n".join(
         f"{d.title} — source {d.source}; language {d.language or 'unknown'}; "
@@ -342,7 +438,7 @@ def _result(model: BaseModel, text: str) -> CallToolResult:
 
 
 def create_server(assistant: Assistant) -> MCPServer:
-    """An ``MCPServer`` with the three tools over ``assistant``."""
+    """An ``MCPServer`` with the four tools over ``assistant``."""
     tools = CitedSearch(assistant)
     server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, log_level="WARNING")
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
@@ -367,6 +463,20 @@ def create_server(assistant: Assistant) -> MCPServer:
         them with their citation. When `confident` is false nothing in the documents answers the
         question and `notice` says so."""
         return answer(render_search, lambda: tools.search(question, k, language, document))
+
+    @server.tool(title="Topic timeline across the statements", annotations=read_only)
+    def topic_timeline(
+        question: QuestionArg,
+        language: LanguageArg = None,
+        since: DateArg = None,
+        until: DateArg = None,
+    ) -> Annotated[CallToolResult, TimelineResult]:
+        """What each statement said about a topic, in date order: one entry per statement
+        (language versions are one), its best paragraph on the topic quoted verbatim with its
+        citation, whether it addresses the topic at all (`addresses`), and the word changes
+        from the previous addressing statement in the same language. Quote entries with their
+        citation; do not present a statement whose `addresses` is false as speaking to it."""
+        return answer(render_timeline, lambda: tools.timeline(question, language, since, until))
 
     @server.tool(title="List the documents", annotations=read_only)
     def list_documents() -> Annotated[CallToolResult, DocumentList]:
