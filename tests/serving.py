@@ -101,3 +101,9 @@ def running_server(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def open_page(page, url: str) -> None:
+    """Open the chat page in a real browser and wait until it can take a question."""
+    page.goto(url, wait_until="domcontentloaded")  # Gradio pages never reach network idle
+    page.locator("#question textarea").wait_for()

@@ -10,23 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from serving import running_server
+from serving import open_page, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START_TIMEOUT = 120
 WAIT_MS = 30_000
 SCREENSHOT = Path("/tmp/ui-shot.png")
@@ -73,36 +62,6 @@ def markup_server(markup_index, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1200, "height": 1400},
-            locale="ja-JP",
-        )
-        yield context
-        context.close()
-
-
-@pytest.fixture
-def page(browser):
-    page = browser.new_page()
-    page.set_default_timeout(WAIT_MS)
-    yield page
-    page.close()
-
-
-def _open(page, url: str) -> None:
-    page.goto(url, wait_until="domcontentloaded")  # Gradio pages never reach network idle
-    page.locator("#question textarea").wait_for()
-
-
 def _ask(page, question: str) -> float:
     """Type and submit a question; wait for its reply; return the seconds it took."""
     replies = page.locator("#chat [data-testid='bot']")
@@ -116,7 +75,7 @@ def _ask(page, question: str) -> float:
 
 
 def test_question_gets_a_cited_answer_and_the_source_view(seed_server, page):
-    _open(page, seed_server)
+    open_page(page, seed_server)
     assert page.locator("#upload-panel").count() == 0  # uploads are off by default
     assert page.get_by_text("Add documents").count() == 0
 
@@ -200,7 +159,7 @@ def test_question_gets_a_cited_answer_and_the_source_view(seed_server, page):
 
 
 def test_markup_in_the_corpus_is_shown_as_text_and_never_runs(markup_server, page):
-    _open(page, markup_server)
+    open_page(page, markup_server)
     _ask(page, "暗号資産の保管方法について")
     _ask(page, '<img src=x onerror="window.__pwned=3">金庫はどこ？')
     chat = page.locator("#chat")
@@ -220,7 +179,7 @@ def test_markup_in_the_corpus_is_shown_as_text_and_never_runs(markup_server, pag
 
 
 def test_uploaded_document_answers_at_once(markup_server, markup_index, page, tmp_path):
-    _open(page, markup_server)
+    open_page(page, markup_server)
     upload = tmp_path / "南極観測.md"
     upload.write_text(
         "# 南極観測の報告\n\nペンギン観測隊は、三月に昭和基地の近くで新しい観測小屋を開設した。"

@@ -179,27 +179,13 @@ def test_a_bad_date_is_a_one_line_error(client):
 # -- the page, in a real browser -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-    from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 1400}, locale="ja-JP")
-        page.set_default_timeout(WAIT_MS)
-        yield page
-        browser.close()
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 def test_picking_a_language_in_the_filters_answers_in_it(filter_server, page):
-    from test_ui_browser import _ask, _open
+    from serving import open_page
+    from test_ui_browser import _ask
 
-    _open(page, filter_server)
+    open_page(page, filter_server)
     assert not page.locator("#filter-language").is_visible()  # collapsed until opened
     page.get_by_text("Filters", exact=True).click()
     page.locator("#filter-language input").click()

@@ -92,9 +92,18 @@ def test_bad_input_is_an_error_and_the_server_keeps_answering(server, client, qu
 
 
 @pytest.mark.slow
-def test_only_ask_is_a_public_endpoint(client):
+def test_only_ask_and_timeline_are_public_endpoints(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(endpoints) == {"/ask"}
+    assert set(endpoints) == {"/ask", "/timeline"}
+
+
+def test_timeline_endpoint_gives_the_command_json_with_links(client):
+    data = client.predict(CYBER_THEFT_QUESTION, api_name="/timeline")
+    assert set(data) == {"question", "notice", "entries"}
+    entry = data["entries"][0]
+    assert entry["paragraph"] == 7 and entry["addresses"] is True
+    assert entry["source"] == "000_2daad77d3c406492.txt"  # as shown, not the server's path
+    assert entry["link"] == "?doc=000_2daad77d3c406492.txt&p=7"
 
 
 @pytest.mark.slow

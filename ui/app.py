@@ -22,12 +22,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 import gradio as gr
 
 from assistant import Assistant, AssistantError
-from assistant.api import check_k
+from assistant.api import check_k, check_whole_number
 from assistant.indexing.indexer import STAGES
 from assistant.ingest.provenance import relative_source
 from assistant.interfaces.console import print_progress
-from ui import render
+from ui import render, timeline_view
 from ui.filters import FilterControls, SearchFilters, filter_panel, refreshed_choices
+from ui.render import paragraph_link
 from ui.uploads import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_FILES,
@@ -233,6 +234,94 @@ class ChatHandlers:
             _source_view(self.assistant, data, 0),
         )
 
+    def _timeline(self, question: str, filters: SearchFilters) -> dict[str, Any]:
+        """The timeline's JSON from an intact, current index: sources shown as in answers,
+        each entry with a link that opens its paragraph."""
+        self.assistant.reload()
+        kwargs = filters.as_kwargs()
+        kwargs.pop("source")  # a timeline runs across the statements
+        data = self.assistant.timeline(question, **kwargs).to_dict()
+        roots = self.assistant.manifest.get("inputs", [])
+        for entry in data["entries"]:
+            for shown in (entry, *entry["versions"]):
+                full = shown["source"]
+                shown["shown_source"] = full if self.full_paths else relative_source(full, roots)
+            entry["link"] = paragraph_link(entry["shown_source"], entry["paragraph"])
+            entry["doc"] = entry["title"]
+        return data
+
+    def show_timeline(
+        self,
+        question: str,
+        language: str | None = None,
+        document: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ):
+        """The Timeline tab: the view, and its addressing entries offered to the Source panel."""
+        filters = SearchFilters.from_form(language, None, date_from, date_to)
+        try:
+            data = self._timeline(question or "", filters)
+        except AssistantError as exc:
+            return render.error_html(str(exc)), gr.update(), gr.update(), gr.update()
+        shown = [e for e in data["entries"] if e["addresses"]]
+        choices = [(f"{e['date'] or 'undated'} · {e['citation']}", i) for i, e in enumerate(shown)]
+        as_answer = {"passages": [{**e, "versions": []} for e in shown]}
+        return (
+            timeline_view.timeline_html(data, filters.summary()),
+            gr.update(choices=choices, value=0 if choices else None),
+            as_answer,
+            _source_view(self.assistant, as_answer, 0),
+        )
+
+    def timeline(
+        self,
+        question: str,
+        language: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> dict:
+        """What each statement said about a topic, in date order: the JSON of
+        `assistant timeline --json`, each entry with a ``link`` to its paragraph."""
+        filters = SearchFilters.from_form(language, None, date_from, date_to)
+        try:
+            data = self._timeline(question, filters)
+        except AssistantError as exc:
+            raise gr.Error(str(exc), print_exception=False) from exc
+        for entry in data["entries"]:
+            for shown in (entry, *entry["versions"]):
+                shown["source"] = shown.pop("shown_source")
+            del entry["doc"]
+        return data
+
+    def open_link(self, request: gr.Request):
+        """A page opened at ``?doc=SOURCE&p=N``: that paragraph in the Source panel."""
+        params = dict(request.query_params) if request is not None else {}
+        if "doc" not in params:
+            return gr.update(), gr.update(), gr.update()
+        try:
+            self.assistant.reload()
+            passage = self._linked_paragraph(params.get("doc", ""), params.get("p", ""))
+        except AssistantError as exc:
+            return gr.update(), gr.update(), render.error_html(str(exc))
+        answer = {"passages": [passage]}
+        choices = [(f"link · {passage['citation']}", 0)]
+        return gr.update(choices=choices, value=0), answer, _source_view(self.assistant, answer, 0)
+
+    def _linked_paragraph(self, doc: str, number: str) -> dict[str, Any]:
+        source = self._indexed_source(doc)
+        paragraphs = self.assistant.document_paragraphs(source) if source else []
+        if not paragraphs:
+            raise AssistantError(f"the link names no document of this index: {doc!r}")
+        count = max(p["paragraph"] for p in paragraphs)
+        value: object = int(number) if number.isdigit() else number  # a query string is text
+        wanted = check_whole_number(value, "the link's paragraph (p)", 1, count)
+        cited = next((p for p in paragraphs if p["paragraph"] == wanted), None)
+        if cited is None:
+            raise AssistantError(f"paragraph {wanted} is not in {doc}")
+        shown = doc if not self.full_paths else source
+        return {**cited, "source": source, "shown_source": shown, "highlight": None}
+
     def filter_choices(self, language: str | None, document: str | None):
         """The Filters dropdowns' choices for the index as it is now (after an upload or a
         rebuild), keeping the visitor's choice when it is still offered; unchanged when the
@@ -317,6 +406,12 @@ class ChatHandlers:
 
 
 @dataclass
+class TimelineControls:
+    topic: gr.Textbox
+    view: gr.HTML
+
+
+@dataclass
 class ChatPage:
     """The components events read and write."""
 
@@ -331,6 +426,7 @@ class ChatPage:
     history: gr.State
     """The conversation, kept on the server: the page never sends it back, so a forged or
     oversized history cannot reach the server (Gradio logged one error line per bad message)."""
+    timeline: TimelineControls
 
     @property
     def outputs(self) -> list[Any]:
@@ -344,8 +440,7 @@ class ChatPage:
         ]
 
 
-def _chat_page(assistant: Assistant) -> ChatPage:
-    gr.Markdown(HEADER)
+def _chat_tab() -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, gr.Button]:
     chatbot = gr.Chatbot(
         label="Chat",
         elem_id="chat",
@@ -372,6 +467,27 @@ def _chat_page(assistant: Assistant) -> ChatPage:
             1, MAX_PAGE_K, value=DEFAULT_K, step=1, label="Passages to show", scale=4, elem_id="k"
         )
         clear_button = gr.Button("Clear chat", variant="secondary", scale=1, elem_id="clear")
+    return chatbot, question, k, clear_button
+
+
+def _timeline_tab() -> TimelineControls:
+    topic = gr.Textbox(
+        show_label=False,
+        placeholder="A topic: what did each statement say about it? (日本語・English・한국어)",
+        elem_id="timeline-topic",
+        submit_btn="Show timeline",
+    )
+    view = gr.HTML(timeline_view.empty_timeline_html(), elem_id="timeline-view", js_on_load=None)
+    return TimelineControls(topic, view)
+
+
+def _chat_page(assistant: Assistant) -> ChatPage:
+    gr.Markdown(HEADER)
+    with gr.Tabs():
+        with gr.Tab("Chat", id="chat-tab"):
+            chatbot, question, k, clear_button = _chat_tab()
+        with gr.Tab("Timeline", id="timeline-tab", elem_id="timeline-tab"):
+            timeline = _timeline_tab()
     filters = filter_panel(assistant)
     gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Try asking")
     with gr.Accordion("Source", open=True, elem_id="source-panel"):
@@ -387,6 +503,7 @@ def _chat_page(assistant: Assistant) -> ChatPage:
         source_view,
         gr.State(None),
         gr.State([]),
+        timeline,
     )
 
 
@@ -444,6 +561,14 @@ def _wire_chat(page: ChatPage, handlers: ChatHandlers) -> None:
     )
     page.chatbot.clear(handlers.clear, None, page.outputs, api_visibility="private", queue=False)
     gr.api(handlers.ask, api_name="ask", concurrency_id="ask")
+    page.timeline.topic.submit(
+        handlers.show_timeline,
+        [page.timeline.topic, *page.filters.inputs],
+        [page.timeline.view, page.cited, page.latest_answer, page.source_view],
+        api_visibility="private",
+        concurrency_id="ask",
+    ).then(None, js=SCROLL_TO_CITED_JS)
+    gr.api(handlers.timeline, api_name="timeline", concurrency_id="ask")
 
 
 def create_app(
@@ -470,6 +595,13 @@ def create_app(
             api_visibility="private",
             queue=False,
         )
+        demo.load(  # a link to a paragraph: ?doc=SOURCE&p=N
+            handlers.open_link,
+            None,
+            [page.cited, page.latest_answer, page.source_view],
+            api_visibility="private",
+            queue=False,
+        ).then(None, js=SCROLL_TO_CITED_JS)
     # api_open=False: /gradio_api/run/ask and /api/ask would answer outside the queue and its
     # concurrency cap (issue 13: 200 concurrent requests accepted, 39 s latency).
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE, api_open=False)
@@ -511,7 +643,7 @@ def launch_options(host: str, port: int, allow_upload: bool = False) -> dict[str
         "footer_links": ["api", "settings"],
         "max_file_size": MAX_UPLOAD_BYTES,
         "theme": theme,
-        "css": render.CSS,
+        "css": render.CSS + timeline_view.CSS,
         "app_kwargs": {"middleware": [UploadGate.middleware(allow=allow_upload)]},
     }
 

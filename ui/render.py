@@ -108,6 +108,14 @@ def page_label(page: Any) -> str:
     return f", p. {int(page)}" if page is not None else ""
 
 
+def paragraph_link(source: str, paragraph: int) -> str:
+    """The page's address for one paragraph, relative to the page (``?doc=...&p=7``): opening it
+    shows that paragraph in the Source panel. ``source`` as the page shows it."""
+    from urllib.parse import urlencode
+
+    return "?" + urlencode({"doc": source, "p": int(paragraph)})
+
+
 def source_link(passage: dict[str, Any]) -> str:
     """The source as shown under a card: a link for a document fetched from a URL."""
     url = passage.get("url")
