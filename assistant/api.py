@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import math
 import os
@@ -133,7 +134,31 @@ def clean_question(question: object) -> tuple[str, str | None]:
     return cleaned, notice
 
 
-_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def check_date(value: object, name: str) -> str | None:
+    """``value`` as a date filter (YYYY, YYYY-MM or YYYY-MM-DD that exists on the calendar);
+    None stays None. Raises InputError otherwise: an impossible date (2025-02-30) would
+    otherwise compare as text and quietly match nothing. Every way in checks dates here.
+
+    >>> check_date("2024-02-29", "start date")
+    '2024-02-29'
+    """
+    if value is None:
+        return None
+    text = str(value)
+    match = _ISO_DATE.fullmatch(text)
+    if match is None:
+        raise InputError(f"the {name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {text!r}")
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        raise InputError(
+            f"the {name} {text!r} is not a date on the calendar (YYYY, YYYY-MM or YYYY-MM-DD)"
+        ) from None
+    return text
 
 
 def check_whole_number(value: object, name: str, low: int, high: int) -> int:
@@ -473,11 +498,8 @@ class Assistant:
                 raise InputError(
                     f"no document {source!r} in this index; list them with: assistant documents"
                 )
-        for name, value in (("start date", date_from), ("end date", date_to)):
-            if value is not None and not _ISO_DATE.fullmatch(str(value)):
-                raise InputError(
-                    f"the {name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}"
-                )
+        date_from = check_date(date_from, "start date")
+        date_to = check_date(date_to, "end date")
         return Filters(language, source, date_from, date_to)
 
     # -- the source at hand -------------------------------------------------------------------

@@ -93,6 +93,25 @@ def test_bad_mode_is_an_input_error(seed_assistant):
         seed_assistant.ask("暗号資産", mode="magic")
 
 
+@pytest.mark.parametrize(
+    ("filter_name", "value"),
+    [
+        ("date_from", "2025-13-45"),
+        ("date_to", "2025-02-30"),
+        ("date_from", "2025-00"),
+        ("date_to", "0000"),
+    ],
+)
+def test_impossible_dates_are_input_errors(seed_assistant, filter_name, value):
+    """A date that matches the pattern but not the calendar would compare as text and quietly
+    match nothing; the library's ask and search refuse it in one line."""
+    for call in (seed_assistant.ask, seed_assistant.search):
+        with pytest.raises(InputError, match="not a date on the calendar") as raised:
+            call("暗号資産", **{filter_name: value})
+        assert value in str(raised.value) and "\n" not in str(raised.value)
+    seed_assistant.ask("暗号資産", date_from="2024-02-29", date_to="2025")  # a leap day is a date
+
+
 def test_input_errors_are_assistant_errors_and_value_errors():
     assert issubclass(InputError, AssistantError) and issubclass(InputError, ValueError)
     assert issubclass(CorpusError, AssistantError)

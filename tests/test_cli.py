@@ -218,6 +218,14 @@ def test_bad_k(seed_index):
     assert_one_line_error(run("ask", "暗号資産", "--k", "x"), "invalid int")
 
 
+@pytest.mark.parametrize(
+    ("option", "value"), [("--since", "2025-13-45"), ("--until", "2025-02-30")]
+)
+def test_impossible_dates_are_one_line_errors(seed_index, option, value):
+    result = run("ask", "暗号資産", option, value, "--index", str(seed_index))
+    assert_one_line_error(result, option, value, "not a date on the calendar")
+
+
 def test_missing_path(tmp_path):
     started = time.perf_counter()
     result = run("build", str(tmp_path / "nope.txt"), "--index", str(tmp_path / "index"))

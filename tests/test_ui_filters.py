@@ -135,6 +135,16 @@ def test_an_added_document_joins_the_choices(handlers, tmp_path):
     assert (languages["value"], documents["value"]) == ("ko", chosen)  # choices kept
 
 
+def test_an_impossible_date_is_one_line_in_the_chat_and_at_ask(handlers):
+    from gradio import Error
+
+    history, _, box, *_ = handlers.respond(QUESTION, 3, [], None, None, None, "2025-02-30")
+    assert box == QUESTION
+    assert "not a date on the calendar" in history[-1]["content"]
+    with pytest.raises(Error, match="not a date on the calendar"):
+        handlers.ask(QUESTION, 3, None, None, "2025-13-45", None)
+
+
 # -- the served /ask endpoint ----------------------------------------------------------------
 
 
