@@ -244,6 +244,15 @@ def test_missing_index_dir(tmp_path):
     assert_one_line_error(result, "no index", "assistant build")
 
 
+def test_a_looping_current_link_is_one_line_for_ask_and_serve(tmp_path):
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "current").symlink_to("current")
+    assert_one_line_error(run("ask", "暗号資産", "--index", str(index)), "link loops")
+    served = run("serve", "--index", str(index), "--port", "1", timeout=60)
+    assert_one_line_error(served, "link loops")
+
+
 @pytest.mark.parametrize("damage", ["manifest", "passages", "folder-file"])
 def test_unreadable_index(seed_index, tmp_path, damage):
     index = tmp_path / "index"

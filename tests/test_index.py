@@ -128,6 +128,24 @@ def test_missing_index_is_not_found(tmp_path):
         Assistant.load(tmp_path / "empty")
 
 
+@pytest.mark.parametrize("loop", ["self", "pair"])
+def test_a_looping_current_link_is_refused_in_one_line_and_a_build_replaces_it(
+    tmp_path, embedding_model, loop
+):
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    (index_dir / "current").symlink_to("current" if loop == "self" else "other")
+    if loop == "pair":
+        (index_dir / "other").symlink_to("current")
+    for open_it in (load_index, read_manifest, lambda path: _open(path, embedding_model)):
+        with pytest.raises(IndexMismatchError) as caught:
+            open_it(index_dir)
+        message = str(caught.value)
+        assert "link loops" in message and "assistant build" in message and "\n" not in message
+    build([SEED], index_dir, *embedding_model)
+    assert _open(index_dir, embedding_model).search("暗号資産の窃取", k=1)[0].paragraph == 7
+
+
 def test_explicit_other_model_is_refused(seed_index):
     with pytest.raises(IndexMismatchError, match="assistant build --model"):
         Assistant.load(seed_index, model="intfloat/some-other-model")

@@ -30,6 +30,7 @@ verified, before a read of it could return garbage or fault.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -177,10 +178,15 @@ def index_kind(index: Any) -> str:
 
 
 def live_generation(index_dir: Path) -> Path | None:
+    """The folder ``current`` leads to; None when there is none, or when the link is broken or
+    loops (a build then replaces it; readers refuse it in one line, see _live_or_raise)."""
     link = index_dir / CURRENT
     if not link.is_symlink() and not link.is_dir():
         return None
-    target = link.resolve()
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # a loop (current -> current), a dangling link
+        return None
     return target if target.is_dir() else None
 
 
@@ -313,9 +319,24 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
 
 def _live_or_raise(index_dir: Path) -> Path:
     generation = live_generation(index_dir)
+    if generation is None and _looping(index_dir / CURRENT):
+        raise IndexMismatchError(
+            f"index at {index_dir} is damaged: its '{CURRENT}' link loops; {REBUILD_HINT}"
+        )
     if generation is None:
         raise IndexNotFoundError(f"no index at {index_dir}; build one with: assistant build")
     return generation
+
+
+def _looping(link: Path) -> bool:
+    """Whether ``link`` is a symbolic link that leads back to itself (directly or not)."""
+    try:
+        link.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a loop so
+        return True
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def _read_manifest_of(generation: Path, index_dir: Path) -> dict[str, Any]:
