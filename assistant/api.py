@@ -239,7 +239,7 @@ class Assistant:
         """
         from assistant.encoding.models import load_model
         from assistant.indexing import indexer
-        from assistant.indexing.store import load_index
+        from assistant.indexing.store import load_index, refuse_newer_format
 
         path = Path(index_dir) if index_dir is not None else default_index_dir()
         if build_missing is None:
@@ -250,6 +250,7 @@ class Assistant:
         except (IndexNotFoundError, IndexMismatchError) as exc:
             if not build_missing:
                 raise
+            refuse_newer_format(path)  # never rebuilt over: a newer version still reads it
             if isinstance(exc, IndexMismatchError):
                 log.warning("the index at %s cannot be used (%s); rebuilding it", path, exc)
         manifest = stored.manifest if stored else None

@@ -244,6 +244,18 @@ def test_missing_index_dir(tmp_path):
     assert_one_line_error(result, "no index", "assistant build")
 
 
+def test_a_build_over_an_index_of_a_newer_format_is_one_line(seed_index, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index, symlinks=True)
+    manifest_path = index / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format_version"] += 1
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    result = run("build", str(SEED), "--index", str(index))
+    assert_one_line_error(result, "newer version", "assistant build --index")
+    assert json.loads(manifest_path.read_text(encoding="utf-8")) == manifest
+
+
 def test_a_looping_current_link_is_one_line_for_ask_and_serve(tmp_path):
     index = tmp_path / "index"
     index.mkdir()

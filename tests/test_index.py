@@ -120,6 +120,26 @@ def test_manifest_mismatch_is_refused(seed_index, tmp_path, edit, words):
     assert words in message and "assistant build" in message and "\n" not in message
 
 
+def test_a_build_refuses_to_replace_an_index_of_a_newer_format(
+    seed_index, tmp_path, embedding_model
+):
+    """An index written by a newer version is still that version's: a build says so in one line
+    and leaves it as it was. An older format is rebuilt, as before."""
+    index_dir = _copy_index(seed_index, tmp_path / "index")
+    _edit_manifest(index_dir, lambda m: m.update(format_version=FORMAT_VERSION + 1))
+    live = (index_dir / "current").resolve()
+    with pytest.raises(IndexMismatchError) as caught:
+        build([SEED], index_dir, *embedding_model)
+    message = str(caught.value)
+    assert "newer version" in message and f"format {FORMAT_VERSION + 1}" in message
+    assert "\n" not in message and "assistant build --index" in message
+    assert (index_dir / "current").resolve() == live
+    assert json.loads((live / "manifest.json").read_text())["format_version"] == FORMAT_VERSION + 1
+    _edit_manifest(index_dir, lambda m: m.update(format_version=FORMAT_VERSION - 1))
+    build([SEED], index_dir, *embedding_model)
+    assert read_manifest(index_dir)["format_version"] == FORMAT_VERSION
+
+
 def test_missing_index_is_not_found(tmp_path):
     with pytest.raises(IndexNotFoundError, match="assistant build"):
         Assistant.load(tmp_path / "nowhere")

@@ -288,6 +288,8 @@ def _check_manifest(manifest: Any, index_dir: Path) -> dict[str, Any]:
     damaged = IndexMismatchError(f"index at {index_dir} has a damaged manifest; {REBUILD_HINT}")
     if not isinstance(manifest, dict):
         raise damaged
+    if _is_newer(manifest.get("format_version")):
+        raise IndexMismatchError(_newer_message(index_dir, manifest["format_version"]))
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index at {index_dir} has format {manifest.get('format_version')!r}, this version "
@@ -309,6 +311,35 @@ def _check_manifest(manifest: Any, index_dir: Path) -> dict[str, Any]:
     ):
         raise damaged
     return manifest
+
+
+def _is_newer(version: object) -> bool:
+    return isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION
+
+
+def _newer_message(index_dir: Path, version: int) -> str:
+    return (
+        f"index at {index_dir} was written by a newer version of the assistant (format "
+        f"{version}; this version reads and writes format {FORMAT_VERSION}): upgrade the "
+        "assistant, or build a new index elsewhere with: assistant build --index DIR"
+    )
+
+
+def refuse_newer_format(index_dir: Path) -> None:
+    """Raise IndexMismatchError when the live index was written by a newer version (a format
+    above FORMAT_VERSION): a build must not silently replace an index this version cannot
+    read, since the newer version that wrote it is still in use. An older or damaged index is
+    not refused (a build replaces it, as before)."""
+    generation = live_generation(index_dir)
+    if generation is None:
+        return
+    try:
+        manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    version = manifest.get("format_version") if isinstance(manifest, dict) else None
+    if _is_newer(version):
+        raise IndexMismatchError(_newer_message(index_dir, version))
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
