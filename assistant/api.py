@@ -40,6 +40,8 @@ MAX_K = 50
 VERSIONS_WIDEN = 3
 """Hits asked of the retriever per answer wanted: versions of one paragraph count once (an
 answer has at most three: ja, en, ko)."""
+MAX_LISTED_DOCUMENTS = 10
+"""An unknown document filter is answered with at most this many of the indexed file names."""
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut here before tokenising; the model reads at most 512 tokens, which
 Japanese text reaches at roughly 600-900 characters, so nothing the model would read is lost."""
@@ -494,10 +496,13 @@ class Assistant:
             )
         if source is not None:
             names = {d["source"] for d in self.documents}
-            names |= {file_name(n) for n in names}
-            if source not in names:
+            files = sorted({file_name(n) for n in names})
+            if source not in names | set(files):
+                listed = ", ".join(files[:MAX_LISTED_DOCUMENTS])
+                more = " …" if len(files) > MAX_LISTED_DOCUMENTS else ""
                 raise InputError(
-                    f"no document {source!r} in this index; list them with: assistant documents"
+                    f"no document {source!r} in this index; give a path or file name of one "
+                    f"of: {listed}{more}"
                 )
         date_from = check_date(date_from, "start date")
         date_to = check_date(date_to, "end date")

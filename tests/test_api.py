@@ -112,6 +112,14 @@ def test_impossible_dates_are_input_errors(seed_assistant, filter_name, value):
     seed_assistant.ask("暗号資産", date_from="2024-02-29", date_to="2025")  # a leap day is a date
 
 
+def test_an_unknown_document_is_answered_with_the_indexed_file_names(seed_assistant):
+    with pytest.raises(InputError) as raised:
+        seed_assistant.ask("暗号資産", source="missing.txt")
+    message = str(raised.value)
+    assert "'missing.txt'" in message and "000_2daad77d3c406492.txt" in message
+    assert "assistant documents" not in message and "\n" not in message
+
+
 def test_input_errors_are_assistant_errors_and_value_errors():
     assert issubclass(InputError, AssistantError) and issubclass(InputError, ValueError)
     assert issubclass(CorpusError, AssistantError)

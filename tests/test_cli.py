@@ -3,8 +3,11 @@ with exit status 2 for every bad input."""
 
 from __future__ import annotations
 
+import argparse
+import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -337,6 +340,40 @@ def test_an_ungradable_question_row_is_one_line_naming_it(seed_index, tmp_path, 
     bad.write_text(json.dumps(good) + "\n" + json.dumps(row) + "\n", encoding="utf-8")
     result = run("eval", str(bad), "--index", str(seed_index))
     assert_one_line_error(result, "rows.jsonl:2", says)
+
+
+HINT = re.compile(
+    r"(?:^|[:`(]\s*|\brun\s+|\buse\s+)assistant ([a-z][a-z-]*)"
+    r"((?:\s+(?:--[a-z][a-z-]*|[A-Z][A-Z.]*|\[[^\]]*\]))*)"
+)
+"""A command named in a message or docstring: ``with: assistant build --model NAME``."""
+
+
+def _hints() -> list[tuple[str, str, list[str]]]:
+    """Every ``assistant COMMAND --flag`` named in a string of the library or the web chat."""
+    found = []
+    for path in sorted([*(ROOT / "assistant").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for match in HINT.finditer(node.value):
+                    flags = re.findall(r"--[a-z][a-z-]*", match.group(2))
+                    found.append((f"{path.name}:{node.lineno}", match.group(1), flags))
+    return found
+
+
+def test_every_hint_names_a_real_command_and_flag():
+    """A message that tells the user what to run must name a command and flags that exist."""
+    from assistant.interfaces.cli import _parser
+
+    parser = _parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    hints = _hints()
+    assert len(hints) > 10, hints  # the pattern still finds the hints
+    for where, command, flags in hints:
+        assert command in commands.choices, f"{where}: no command 'assistant {command}'"
+        known = commands.choices[command]._option_string_actions
+        for flag in flags:
+            assert flag in known, f"{where}: 'assistant {command}' has no {flag}"
 
 
 def test_unknown_command_and_missing_argument():
