@@ -188,6 +188,13 @@ def test_stdio_search_quotes_paragraph_7_first_with_its_citation(stdio, seed_ass
         ("search_documents", {"question": "x", "language": "xx"}, "language 'xx'"),
         ("get_paragraph", {"source": "nope.txt", "paragraph": 1}, "unknown source"),
         ("get_paragraph", {"source": "日米韓共同声明", "paragraph": 99}, "from 1 to 10"),
+        ("search_documents", {}, "missing argument 'question' (text)"),
+        ("search_documents", {"query": "x"}, "unknown argument 'query'; search_documents takes"),
+        (
+            "get_paragraph",
+            {"source": "日米韓共同声明"},
+            "missing argument 'paragraph' (a whole number, at least 1)",
+        ),
     ],
 )
 def test_stdio_bad_arguments_are_one_line_tool_errors(stdio, tool, arguments, message):

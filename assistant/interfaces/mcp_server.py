@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
 from assistant.api import (
     MAX_K,
@@ -341,10 +341,64 @@ def _result(model: BaseModel, text: str) -> CallToolResult:
 # -- the MCP server ----------------------------------------------------------------------------
 
 
+def allowed_value(schema: dict[str, Any]) -> str:
+    """What an argument's JSON Schema allows, in words: ``a whole number from 1 to 50``."""
+    kinds = [option.get("type") for option in schema.get("anyOf", [schema])]
+    words = {"string": "text", "integer": "a whole number", "null": "null"}
+    allowed = " or ".join(words.get(str(kind), str(kind)) for kind in kinds)
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        allowed += f" from {low} to {high}"
+    elif low is not None:
+        allowed += f", at least {low}"
+    return allowed
+
+
+def argument_error(tool: str, schema: dict[str, Any], arguments: object, error: Any) -> str:
+    """One line for arguments that do not fit a tool's input schema (the SDK's pydantic message
+    spans lines and echoes the input): each missing or invalid argument by name with what it
+    allows, and any unknown argument names with the ones the tool takes."""
+    properties: dict[str, Any] = schema.get("properties", {})
+    problems = []
+    kinds: dict[str, str] = {}
+    for e in error.errors():
+        if e.get("loc"):
+            name = str(e["loc"][0])
+            kinds[name] = "missing" if e["type"] == "missing" else kinds.get(name, "invalid")
+    for name, kind in kinds.items():
+        field = properties.get(name, {})
+        about = f" ({allowed_value(field)})" if field else ""
+        described = f": {field['description'].rstrip('.')}" if field.get("description") else ""
+        problems.append(f"{kind} argument {name!r}{about}{described}")
+    given = arguments if isinstance(arguments, dict) else {}
+    unknown = [str(name) for name in given if name not in properties]
+    if unknown:
+        problems.append(
+            f"unknown argument {', '.join(map(repr, unknown))}; {tool} takes "
+            + (", ".join(properties) or "no arguments")
+        )
+    return f"Error executing tool {tool}: " + "; ".join(problems or ["invalid arguments"])
+
+
+class CitedSearchServer(MCPServer):
+    """The SDK's server, with its one multi-line message (arguments that fail the tool's input
+    schema: a missing ``question``) turned into one line like every other tool error."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            cause = exc.__cause__
+            tool = self._tool_manager.get_tool(name)
+            if not isinstance(cause, ValidationError) or tool is None:
+                raise
+            raise ToolError(argument_error(name, tool.parameters, arguments, cause)) from cause
+
+
 def create_server(assistant: Assistant) -> MCPServer:
     """An ``MCPServer`` with the three tools over ``assistant``."""
     tools = CitedSearch(assistant)
-    server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, log_level="WARNING")
+    server = CitedSearchServer(SERVER_NAME, instructions=INSTRUCTIONS, log_level="WARNING")
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
     def answer(render: Callable[[Any], str], compute: Callable[[], BaseModel]) -> CallToolResult:
