@@ -53,6 +53,17 @@ def _post(url: str, body: bytes, content_type: str) -> int:
         return error.code
 
 
+def _post_json(url: str, payload: object) -> tuple[int, str]:
+    """Status and body text of a JSON POST."""
+    body = json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
 def _asked(client, question: str = CYBER, k: int = 3):
     """The /ask result, or the message of the error it raised."""
     try:
@@ -152,3 +163,25 @@ def test_a_forged_chat_history_never_reaches_the_log(server):
         events = r.read().decode()
     assert '"success":true' in events and "北朝鮮" in events
     assert log.stat().st_size - before < 2000
+
+
+def test_a_call_to_a_function_the_page_does_not_have_is_a_clean_404(server, client):
+    """fn_index 99 (the page has a dozen functions) was a KeyError inside Gradio: HTTP 500 and a
+    traceback in the log for each request."""
+    url, _, log, _ = server
+    before = log.stat().st_size
+    for route, fn_index in [
+        ("gradio_api/queue/join", 99),
+        ("gradio_api/queue/join", -1),
+        ("gradio_api/queue/join", "99"),
+        ("gradio_api/call/ask", 99),
+    ]:
+        payload = {"data": [CYBER, 3], "fn_index": fn_index, "session_hash": "probe"}
+        status, text = _post_json(url + route, payload)
+        assert status == 404, (route, fn_index, status, text)
+        assert "no function" in text and "\n" not in text.strip(), text
+    with log.open(encoding="utf-8", errors="replace") as handle:
+        handle.seek(before)
+        logged = handle.read()
+    assert "Traceback" not in logged and "KeyError" not in logged, logged[-2000:]
+    assert client.predict(CYBER, 3, api_name="/ask")["passages"]  # and the server answers on

@@ -27,6 +27,7 @@ from assistant.indexing.indexer import STAGES
 from assistant.ingest.provenance import relative_source
 from assistant.interfaces.console import print_progress
 from ui import render
+from ui.calls import CallGate
 from ui.filters import FilterControls, SearchFilters, filter_panel, refreshed_choices
 from ui.uploads import (
     MAX_UPLOAD_BYTES,
@@ -509,7 +510,9 @@ def launch_options(host: str, port: int, allow_upload: bool = False) -> dict[str
         "max_file_size": MAX_UPLOAD_BYTES,
         "theme": theme,
         "css": render.CSS,
-        "app_kwargs": {"middleware": [UploadGate.middleware(allow=allow_upload)]},
+        "app_kwargs": {
+            "middleware": [UploadGate.middleware(allow=allow_upload), CallGate.middleware()]
+        },
     }
 
 
