@@ -114,7 +114,8 @@ class Answer:
 def clean_question(question: object) -> tuple[str, str | None]:
     """Validate and normalise a question; returns (question, notice or None).
 
-    Raises InputError for a non-string, an empty or blank question. Control characters and lone
+    Raises InputError for a non-string, an empty or blank question (also one of only invisible
+    characters, such as zero-width spaces and joiners). Control characters and lone
     surrogates are dropped; an over-long question is cut, with a notice.
     """
     if not isinstance(question, str):
@@ -124,7 +125,7 @@ def clean_question(question: object) -> tuple[str, str | None]:
         for ch in question
         if unicodedata.category(ch) not in {"Cc", "Cs", "Co"} or ch in "\t\n\r"
     ).strip()
-    if not cleaned:
+    if not any(_visible(ch) for ch in cleaned):
         raise InputError("the question is empty: type a question about the documents")
     notice = None
     if len(cleaned) > MAX_QUESTION_CHARS:
@@ -134,6 +135,17 @@ def clean_question(question: object) -> tuple[str, str | None]:
         )
         cleaned = cleaned[:MAX_QUESTION_CHARS]
     return cleaned, notice
+
+
+_INVISIBLE_CATEGORIES = {"Cf", "Mn", "Me", "Zs", "Zl", "Zp"}
+"""Format characters (zero-width space and joiners, BOM, bidi marks), combining marks and
+spaces: a question of only these shows nothing and asks nothing."""
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Letters and symbols that render as blank (Hangul fillers, the blank Braille pattern)."""
+
+
+def _visible(ch: str) -> bool:
+    return ch not in _FILLERS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
 
 
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")

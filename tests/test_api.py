@@ -70,7 +70,10 @@ def test_load_and_build_index_signatures(seed_index, tmp_path):
         build_index([tmp_path / "missing"], index_dir=tmp_path / "index", model=None)
 
 
-@pytest.mark.parametrize("question", ["", "   ", "\n\t ", "\x00\x07", "\ud800"])
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", "\n\t ", "\x00\x07", "\ud800", "\u200b\u200d", "\ufeff\u2060\u200e ", "\u3164"],
+)
 def test_empty_questions_are_input_errors(seed_assistant, question):
     with pytest.raises(InputError, match="empty"):
         seed_assistant.ask(question)

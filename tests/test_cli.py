@@ -211,7 +211,7 @@ def test_ask_answers_without_importing_torch_or_gradio(seed_index):
 # -- bad input: one line, exit 2, no traceback -------------------------------------------------
 
 
-@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+@pytest.mark.parametrize("question", ["", "   ", "\t\n", "\u200b\u200d"])
 def test_empty_question(seed_index, question):
     assert_one_line_error(run("ask", question, "--index", str(seed_index)), "empty")
 
