@@ -532,6 +532,24 @@ class Assistant:
         """Source documents of the index: source, title and full text."""
         return self._retriever.stored.documents
 
+    def shown_source(self, source: str, full_paths: bool = False) -> str:
+        """A document's source as a client of a server sees it: relative to the indexed folder
+        (its file name when it was indexed by itself), unless ``full_paths``."""
+        from assistant.ingest.provenance import shown_source
+
+        return shown_source(source, self.manifest.get("inputs", []), full_paths)
+
+    def public_message(self, error: BaseException | str, full_paths: bool = False) -> str:
+        """An error's one line as a server's client sees it: without the server's absolute
+        paths (documents as shown_source shows them, the index folder by its name), unless
+        ``full_paths``."""
+        from assistant.ingest.provenance import public_message
+
+        if full_paths:
+            return str(error)
+        sources = [d["source"] for d in self.documents]
+        return public_message(str(error), self.index_dir, sources, self.manifest.get("inputs", []))
+
     def document_paragraphs(self, source: str) -> list[dict[str, Any]]:
         """Every paragraph of one indexed document, in order (for a source view)."""
         return [p for p in self._retriever.stored.passages if p["source"] == source]

@@ -24,7 +24,6 @@ import gradio as gr
 from assistant import Assistant, AssistantError
 from assistant.api import check_k
 from assistant.indexing.indexer import STAGES
-from assistant.ingest.provenance import relative_source
 from assistant.interfaces.console import print_progress
 from ui import render
 from ui.calls import CallGate
@@ -175,12 +174,15 @@ class ChatHandlers:
         self.assistant.reload()
         answer = self.assistant.ask(question, k=k, **(filters or SearchFilters()).as_kwargs())
         data = answer.to_dict()
-        roots = self.assistant.manifest.get("inputs", [])
         for passage in data["passages"]:
             for shown in (passage, *passage.get("versions", [])):
                 full = shown["source"]
-                shown["shown_source"] = full if self.full_paths else relative_source(full, roots)
+                shown["shown_source"] = self.assistant.shown_source(full, self.full_paths)
         return answer, data
+
+    def _public(self, error: AssistantError) -> str:
+        """The error's line as the visitor sees it: no absolute path of this machine."""
+        return self.assistant.public_message(error, self.full_paths)
 
     def respond(
         self,
@@ -196,13 +198,15 @@ class ChatHandlers:
         filter is one line in the chat and the question stays in the box."""
         history = _trimmed_history(history)
         question = question or ""
-        filters = SearchFilters.from_form(language, document, date_from, date_to)
         try:
+            filters = SearchFilters.from_form(
+                language, self._indexed_source(document), date_from, date_to
+            )
             answer, data = self._answer(question, _page_k(k), filters)
         except AssistantError as exc:
             if question.strip():
                 history.append({"role": "user", "content": render.question_html(question)})
-            history.append({"role": "assistant", "content": render.error_html(str(exc))})
+            history.append({"role": "assistant", "content": render.error_html(self._public(exc))})
             return history, history, question, gr.update(), gr.update(), gr.update()
         except Exception:
             log.exception("answering %r failed", question[:200])
@@ -242,7 +246,7 @@ class ChatHandlers:
             self.assistant.reload()
         except AssistantError:
             return gr.update(), gr.update()
-        return refreshed_choices(self.assistant, language, document)
+        return refreshed_choices(self.assistant, language, document, self.full_paths)
 
     def show_source(self, choice: int | None, answer: dict[str, Any] | None) -> str:
         return _source_view(self.assistant, answer, choice)
@@ -262,26 +266,25 @@ class ChatHandlers:
         """Answer a question with the k best passages: the JSON of `assistant ask --json`.
         ``language`` (ja, en, ko, ...), ``source`` (a document's path or file name) and
         ``date_from``/``date_to`` (YYYY, YYYY-MM or YYYY-MM-DD) restrict the search."""
-        filters = SearchFilters.from_form(
-            language, self._indexed_source(source), date_from, date_to
-        )
         try:
+            filters = SearchFilters.from_form(
+                language, self._indexed_source(source), date_from, date_to
+            )
             _, data = self._answer(question, k, filters)  # the library takes 3.0 as 3
-        except AssistantError as exc:
-            raise gr.Error(str(exc), print_exception=False) from exc  # one line, no traceback
+        except AssistantError as exc:  # one line, no traceback, no path of this machine
+            raise gr.Error(self._public(exc), print_exception=False) from exc
         for passage in data["passages"]:
             for shown in (passage, *passage.get("versions", [])):
                 shown["source"] = shown.pop("shown_source")
         return data
 
-    def _indexed_source(self, source: str | None) -> str | None:
-        """The indexed path of a source given as ``/ask`` shows it (relative to the indexed
-        folder), so a result's ``source`` can be passed back as a filter."""
-        if not source or self.full_paths:
+    def _indexed_source(self, source: object) -> object:
+        """The indexed path of a source given as the page and ``/ask`` show it (relative to the
+        indexed folder), so a result's ``source`` or a Document choice works as a filter."""
+        if not isinstance(source, str) or not source or self.full_paths:
             return source
-        roots = self.assistant.manifest.get("inputs", [])
         for document in self.assistant.documents:
-            if relative_source(document["source"], roots) == source:
+            if self.assistant.shown_source(document["source"]) == source.strip():
                 return document["source"]
         return source
 
@@ -304,7 +307,7 @@ class ChatHandlers:
                 time.sleep(UPLOAD_POLL_SECONDS)
             outcome = job.result()
         except AssistantError as exc:
-            return render.status_html(str(exc), ok=False)
+            return render.status_html(self._public(exc), ok=False)
         except Exception:
             log.exception("adding documents failed")
             return render.status_html("Adding the documents failed; see the server log.", False)
@@ -342,7 +345,7 @@ class ChatPage:
         ]
 
 
-def _chat_page(assistant: Assistant) -> ChatPage:
+def _chat_page(assistant: Assistant, full_paths: bool = False) -> ChatPage:
     gr.Markdown(HEADER)
     chatbot = gr.Chatbot(
         label="Chat",
@@ -370,7 +373,7 @@ def _chat_page(assistant: Assistant) -> ChatPage:
             1, MAX_PAGE_K, value=DEFAULT_K, step=1, label="Passages to show", scale=4, elem_id="k"
         )
         clear_button = gr.Button("Clear chat", variant="secondary", scale=1, elem_id="clear")
-    filters = filter_panel(assistant)
+    filters = filter_panel(assistant, full_paths)
     gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Try asking")
     with gr.Accordion("Source", open=True, elem_id="source-panel"):
         cited = gr.Radio(choices=[], label="Show the document of", type="value", elem_id="cited")
@@ -457,7 +460,7 @@ def create_app(
     with gr.Blocks(
         title="Ask the documents", analytics_enabled=False, delete_cache=GRADIO_CACHE_SECONDS
     ) as demo:
-        page = _chat_page(assistant)
+        page = _chat_page(assistant, full_paths)
         if allow_upload:
             _upload_panel(handlers, page)
         _wire_chat(page, handlers)
@@ -537,7 +540,7 @@ def serve(
 
         options["app_kwargs"] = {
             **options.get("app_kwargs", {}),
-            **http_app_kwargs(assistant, host),
+            **http_app_kwargs(assistant, host, full_paths=full_paths),
         }
         with demo:
             gr.Markdown(
