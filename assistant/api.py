@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import math
 import os
@@ -40,6 +41,8 @@ MAX_K = 50
 VERSIONS_WIDEN = 3
 """Hits asked of the retriever per answer wanted: versions of one paragraph count once (an
 answer has at most three: ja, en, ko)."""
+MAX_LISTED_DOCUMENTS = 10
+"""An unknown document filter is answered with at most this many of the indexed file names."""
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut here before tokenising; the model reads at most 512 tokens, which
 Japanese text reaches at roughly 600-900 characters, so nothing the model would read is lost."""
@@ -112,7 +115,8 @@ class Answer:
 def clean_question(question: object) -> tuple[str, str | None]:
     """Validate and normalise a question; returns (question, notice or None).
 
-    Raises InputError for a non-string, an empty or blank question. Control characters and lone
+    Raises InputError for a non-string, an empty or blank question (also one of only invisible
+    characters, such as zero-width spaces and joiners). Control characters and lone
     surrogates are dropped; an over-long question is cut, with a notice.
     """
     if not isinstance(question, str):
@@ -122,7 +126,7 @@ def clean_question(question: object) -> tuple[str, str | None]:
         for ch in question
         if unicodedata.category(ch) not in {"Cc", "Cs", "Co"} or ch in "\t\n\r"
     ).strip()
-    if not cleaned:
+    if not any(_visible(ch) for ch in cleaned):
         raise InputError("the question is empty: type a question about the documents")
     notice = None
     if len(cleaned) > MAX_QUESTION_CHARS:
@@ -134,7 +138,42 @@ def clean_question(question: object) -> tuple[str, str | None]:
     return cleaned, notice
 
 
-_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_INVISIBLE_CATEGORIES = {"Cf", "Mn", "Me", "Zs", "Zl", "Zp"}
+"""Format characters (zero-width space and joiners, BOM, bidi marks), combining marks and
+spaces: a question of only these shows nothing and asks nothing."""
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Letters and symbols that render as blank (Hangul fillers, the blank Braille pattern)."""
+
+
+def _visible(ch: str) -> bool:
+    return ch not in _FILLERS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+
+
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def check_date(value: object, name: str) -> str | None:
+    """``value`` as a date filter (YYYY, YYYY-MM or YYYY-MM-DD that exists on the calendar);
+    None stays None. Raises InputError otherwise: an impossible date (2025-02-30) would
+    otherwise compare as text and quietly match nothing. Every way in checks dates here.
+
+    >>> check_date("2024-02-29", "start date")
+    '2024-02-29'
+    """
+    if value is None:
+        return None
+    text = str(value)
+    match = _ISO_DATE.fullmatch(text)
+    if match is None:
+        raise InputError(f"the {name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {text!r}")
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        raise InputError(
+            f"the {name} {text!r} is not a date on the calendar (YYYY, YYYY-MM or YYYY-MM-DD)"
+        ) from None
+    return text
 
 
 def check_whole_number(value: object, name: str, low: int, high: int) -> int:
@@ -215,7 +254,7 @@ class Assistant:
         """
         from assistant.encoding.models import load_model
         from assistant.indexing import indexer
-        from assistant.indexing.store import load_index
+        from assistant.indexing.store import load_index, refuse_newer_format
 
         path = Path(index_dir) if index_dir is not None else default_index_dir()
         if build_missing is None:
@@ -226,6 +265,7 @@ class Assistant:
         except (IndexNotFoundError, IndexMismatchError) as exc:
             if not build_missing:
                 raise
+            refuse_newer_format(path)  # never rebuilt over: a newer version still reads it
             if isinstance(exc, IndexMismatchError):
                 log.warning("the index at %s cannot be used (%s); rebuilding it", path, exc)
         manifest = stored.manifest if stored else None
@@ -522,16 +562,16 @@ class Assistant:
             )
         if source is not None:
             names = {d["source"] for d in self.documents}
-            names |= {file_name(n) for n in names}
-            if source not in names:
+            files = sorted({file_name(n) for n in names})
+            if source not in names | set(files):
+                listed = ", ".join(files[:MAX_LISTED_DOCUMENTS])
+                more = " …" if len(files) > MAX_LISTED_DOCUMENTS else ""
                 raise InputError(
-                    f"no document {source!r} in this index; list them with: assistant documents"
+                    f"no document {source!r} in this index; give a path or file name of one "
+                    f"of: {listed}{more}"
                 )
-        for name, value in (("start date", date_from), ("end date", date_to)):
-            if value is not None and not _ISO_DATE.fullmatch(str(value)):
-                raise InputError(
-                    f"the {name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}"
-                )
+        date_from = check_date(date_from, "start date")
+        date_to = check_date(date_to, "end date")
         return Filters(language, source, date_from, date_to)
 
     # -- the source at hand -------------------------------------------------------------------
@@ -545,6 +585,24 @@ class Assistant:
     def documents(self) -> list[dict[str, Any]]:
         """Source documents of the index: source, title and full text."""
         return self._retriever.stored.documents
+
+    def shown_source(self, source: str, full_paths: bool = False) -> str:
+        """A document's source as a client of a server sees it: relative to the indexed folder
+        (its file name when it was indexed by itself), unless ``full_paths``."""
+        from assistant.ingest.provenance import shown_source
+
+        return shown_source(source, self.manifest.get("inputs", []), full_paths)
+
+    def public_message(self, error: BaseException | str, full_paths: bool = False) -> str:
+        """An error's one line as a server's client sees it: without the server's absolute
+        paths (documents as shown_source shows them, the index folder by its name), unless
+        ``full_paths``."""
+        from assistant.ingest.provenance import public_message
+
+        if full_paths:
+            return str(error)
+        sources = [d["source"] for d in self.documents]
+        return public_message(str(error), self.index_dir, sources, self.manifest.get("inputs", []))
 
     def document_paragraphs(self, source: str) -> list[dict[str, Any]]:
         """Every paragraph of one indexed document, in order (for a source view)."""

@@ -70,7 +70,10 @@ def test_load_and_build_index_signatures(seed_index, tmp_path):
         build_index([tmp_path / "missing"], index_dir=tmp_path / "index", model=None)
 
 
-@pytest.mark.parametrize("question", ["", "   ", "\n\t ", "\x00\x07", "\ud800"])
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", "\n\t ", "\x00\x07", "\ud800", "\u200b\u200d", "\ufeff\u2060\u200e ", "\u3164"],
+)
 def test_empty_questions_are_input_errors(seed_assistant, question):
     with pytest.raises(InputError, match="empty"):
         seed_assistant.ask(question)
@@ -91,6 +94,33 @@ def test_bad_k_is_an_input_error(seed_assistant, k):
 def test_bad_mode_is_an_input_error(seed_assistant):
     with pytest.raises(InputError, match="mode"):
         seed_assistant.ask("暗号資産", mode="magic")
+
+
+@pytest.mark.parametrize(
+    ("filter_name", "value"),
+    [
+        ("date_from", "2025-13-45"),
+        ("date_to", "2025-02-30"),
+        ("date_from", "2025-00"),
+        ("date_to", "0000"),
+    ],
+)
+def test_impossible_dates_are_input_errors(seed_assistant, filter_name, value):
+    """A date that matches the pattern but not the calendar would compare as text and quietly
+    match nothing; the library's ask and search refuse it in one line."""
+    for call in (seed_assistant.ask, seed_assistant.search):
+        with pytest.raises(InputError, match="not a date on the calendar") as raised:
+            call("暗号資産", **{filter_name: value})
+        assert value in str(raised.value) and "\n" not in str(raised.value)
+    seed_assistant.ask("暗号資産", date_from="2024-02-29", date_to="2025")  # a leap day is a date
+
+
+def test_an_unknown_document_is_answered_with_the_indexed_file_names(seed_assistant):
+    with pytest.raises(InputError) as raised:
+        seed_assistant.ask("暗号資産", source="missing.txt")
+    message = str(raised.value)
+    assert "'missing.txt'" in message and "000_2daad77d3c406492.txt" in message
+    assert "assistant documents" not in message and "\n" not in message
 
 
 def test_input_errors_are_assistant_errors_and_value_errors():

@@ -3,8 +3,11 @@ with exit status 2 for every bad input."""
 
 from __future__ import annotations
 
+import argparse
+import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -208,7 +211,7 @@ def test_ask_answers_without_importing_torch_or_gradio(seed_index):
 # -- bad input: one line, exit 2, no traceback -------------------------------------------------
 
 
-@pytest.mark.parametrize("question", ["", "   ", "\t\n"])
+@pytest.mark.parametrize("question", ["", "   ", "\t\n", "\u200b\u200d"])
 def test_empty_question(seed_index, question):
     assert_one_line_error(run("ask", question, "--index", str(seed_index)), "empty")
 
@@ -216,6 +219,14 @@ def test_empty_question(seed_index, question):
 def test_bad_k(seed_index):
     assert_one_line_error(run("ask", "暗号資産", "--k", "0", "--index", str(seed_index)), "--k")
     assert_one_line_error(run("ask", "暗号資産", "--k", "x"), "invalid int")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--since", "2025-13-45"), ("--until", "2025-02-30")]
+)
+def test_impossible_dates_are_one_line_errors(seed_index, option, value):
+    result = run("ask", "暗号資産", option, value, "--index", str(seed_index))
+    assert_one_line_error(result, option, value, "not a date on the calendar")
 
 
 def test_missing_path(tmp_path):
@@ -234,6 +245,27 @@ def test_empty_corpus_folder(tmp_path):
 def test_missing_index_dir(tmp_path):
     result = run("ask", "暗号資産", "--index", str(tmp_path / "no-index"))
     assert_one_line_error(result, "no index", "assistant build")
+
+
+def test_a_build_over_an_index_of_a_newer_format_is_one_line(seed_index, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index, symlinks=True)
+    manifest_path = index / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format_version"] += 1
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    result = run("build", str(SEED), "--index", str(index))
+    assert_one_line_error(result, "newer version", "assistant build --index")
+    assert json.loads(manifest_path.read_text(encoding="utf-8")) == manifest
+
+
+def test_a_looping_current_link_is_one_line_for_ask_and_serve(tmp_path):
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "current").symlink_to("current")
+    assert_one_line_error(run("ask", "暗号資産", "--index", str(index)), "link loops")
+    served = run("serve", "--index", str(index), "--port", "1", timeout=60)
+    assert_one_line_error(served, "link loops")
 
 
 @pytest.mark.parametrize("damage", ["manifest", "passages", "folder-file"])
@@ -308,6 +340,40 @@ def test_an_ungradable_question_row_is_one_line_naming_it(seed_index, tmp_path, 
     bad.write_text(json.dumps(good) + "\n" + json.dumps(row) + "\n", encoding="utf-8")
     result = run("eval", str(bad), "--index", str(seed_index))
     assert_one_line_error(result, "rows.jsonl:2", says)
+
+
+HINT = re.compile(
+    r"(?:^|[:`(]\s*|\brun\s+|\buse\s+)assistant ([a-z][a-z-]*)"
+    r"((?:\s+(?:--[a-z][a-z-]*|[A-Z][A-Z.]*|\[[^\]]*\]))*)"
+)
+"""A command named in a message or docstring: ``with: assistant build --model NAME``."""
+
+
+def _hints() -> list[tuple[str, str, list[str]]]:
+    """Every ``assistant COMMAND --flag`` named in a string of the library or the web chat."""
+    found = []
+    for path in sorted([*(ROOT / "assistant").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for match in HINT.finditer(node.value):
+                    flags = re.findall(r"--[a-z][a-z-]*", match.group(2))
+                    found.append((f"{path.name}:{node.lineno}", match.group(1), flags))
+    return found
+
+
+def test_every_hint_names_a_real_command_and_flag():
+    """A message that tells the user what to run must name a command and flags that exist."""
+    from assistant.interfaces.cli import _parser
+
+    parser = _parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    hints = _hints()
+    assert len(hints) > 10, hints  # the pattern still finds the hints
+    for where, command, flags in hints:
+        assert command in commands.choices, f"{where}: no command 'assistant {command}'"
+        known = commands.choices[command]._option_string_actions
+        for flag in flags:
+            assert flag in known, f"{where}: 'assistant {command}' has no {flag}"
 
 
 def test_unknown_command_and_missing_argument():

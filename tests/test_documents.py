@@ -207,11 +207,13 @@ def test_empty_folder_and_missing_path_are_corpus_errors(tmp_path):
 
 def test_file_that_fails_to_read_is_skipped(tmp_path, caplog):
     """An I/O error while reading (root reads any chmod-000 file, so use /proc/self/mem, a
-    regular file whose first page is unmapped: reading it fails with EIO)."""
-    (tmp_path / "good.txt").write_text(LONG_JA, encoding="utf-8")
+    regular file whose first page is unmapped: reading it fails with EIO; named explicitly, as a
+    link out of an indexed folder is not read)."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "good.txt").write_text(LONG_JA, encoding="utf-8")
     (tmp_path / "broken.txt").symlink_to("/proc/self/mem")
     with caplog.at_level(logging.WARNING):
-        corpus = read_corpus([tmp_path])
+        corpus = read_corpus([tmp_path / "docs", tmp_path / "broken.txt"])
     assert len(corpus.documents) == 1
     assert any(
         "broken.txt" in r.getMessage() and "cannot read" in r.getMessage() for r in caplog.records
@@ -251,6 +253,35 @@ def test_odd_things_in_a_corpus_folder(tmp_path, caplog):
     assert [f.name for f in files] == ["good.txt"]
     assert len(documents) == 1
     assert any("loop" in r.getMessage() for r in caplog.records)
+
+
+def test_links_out_of_an_indexed_folder_are_skipped_with_one_line_each(tmp_path, caplog):
+    """A link inside a folder that leads out of it (to a file such as /etc/shadow, or to a
+    folder) is not indexed: one warning line each. A link within the folder is read once, and
+    the same link named explicitly is read wherever it leads."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.txt").write_text("閣僚は秘密裏に核協議を行った。", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "good.txt").write_text(LONG_JA, encoding="utf-8")
+    (corpus / "shadow.txt").symlink_to(elsewhere / "secret.txt")
+    (corpus / "sub" / "out.md").symlink_to("../../elsewhere/secret.txt")
+    (corpus / "outside").symlink_to(elsewhere, target_is_directory=True)
+    (corpus / "sub" / "alias.txt").symlink_to(corpus / "good.txt")
+    with caplog.at_level(logging.WARNING):
+        files = list(iter_files([corpus]))
+    assert [f.name for f in files] == ["good.txt"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 3 and all("outside the indexed folder" in w for w in warnings)
+    assert {Path(w.split()[1].rstrip(":")).name for w in warnings} == {
+        "shadow.txt",
+        "out.md",
+        "outside",
+    }
+    assert "\n" not in "".join(warnings)
+    assert [f.name for f in iter_files([corpus / "shadow.txt"])] == ["shadow.txt"]
+    assert "秘密裏" in load_documents([corpus / "shadow.txt"])[0].text
 
 
 def test_unknown_file_type_named_explicitly_is_read(tmp_path):

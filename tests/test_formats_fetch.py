@@ -50,6 +50,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         # The client may stop reading (oversize, time-out): that is the point.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            if headers.get("X-Drip"):  # a few bytes at a time, each well within the read time-out
+                for start in range(0, len(body), 16):
+                    self.wfile.write(body[start : start + 16])
+                    self.wfile.flush()
+                    time.sleep(float(headers["X-Drip"]))
             self.wfile.write(body)
 
     def log_message(self, *args) -> None:  # keep test output clean
@@ -148,6 +153,33 @@ def test_fetch_failures_say_why(server, tmp_path, monkeypatch):
         with pytest.raises(FetchError, match=reason):
             fetch(_url(server, path), tmp_path)
     assert not list(tmp_path.glob("*.html"))  # nothing half-written
+
+
+def test_the_total_deadline_is_the_time_out_the_readme_states():
+    import re
+
+    from assistant.ingest import fetch as fetching
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"\| URL \| fetched \((\d+) s time-out for the whole fetch", readme)
+    assert stated is not None
+    assert float(stated.group(1)) == fetching.TOTAL_TIMEOUT
+    default = re.search(r"\| `ASSISTANT_FETCH_TIMEOUT` \| [^|]+\| (\d+) \|", readme)
+    assert default is not None and float(default.group(1)) == fetching.TOTAL_TIMEOUT
+
+
+def test_a_server_dripping_bytes_is_cut_off_at_the_total_deadline(server, tmp_path, monkeypatch):
+    """Each piece comes well within the read time-out, so only the deadline stops it."""
+    from assistant.ingest import fetch as fetching
+
+    monkeypatch.delenv("ASSISTANT_FETCH_TIMEOUT", raising=False)
+    monkeypatch.setattr(fetching, "TOTAL_TIMEOUT", 1.0)
+    server.routes["/drip.html"] = (200, "text/html", _page(), {"X-Drip": "0.05"})
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="took longer than 1 s to download"):
+        fetch(_url(server, "/drip.html"), tmp_path)
+    assert time.monotonic() - started < 2.5
+    assert not list(tmp_path.glob("*.html"))
 
 
 @pytest.mark.slow

@@ -248,6 +248,32 @@ def test_sources_are_shown_relative_to_the_indexed_folder(tmp_path):
     assert relative_source("/elsewhere/b.txt", [str(corpus)]) == "b.txt"
 
 
+def test_messages_to_clients_name_no_absolute_path(tmp_path):
+    """A refusal sent to a client names documents as answers show them and the index folder by
+    its name (a generation inside it too), never where the server keeps them."""
+    from assistant.ingest.provenance import public_message, shown_source
+
+    corpus, index = tmp_path / "corpus", tmp_path / "idx"
+    (corpus / "sub").mkdir(parents=True)
+    (index / "gen-000001-abc").mkdir(parents=True)
+    (index / "uploads").mkdir()
+    sources = [str(corpus / "sub" / "a.txt"), str(index / "uploads" / "b.txt")]
+    roots = [str(corpus), str(index / "uploads"), "https://example.org/page"]
+    message = (
+        f"index file {index.resolve()}/gen-000001-abc/passages.json is damaged; no document in "
+        f"{sources[0]} or {sources[1]}; the index at {index} is gone; see {corpus}"
+    )
+    public = public_message(message, index, sources, roots)
+    assert str(tmp_path) not in public and str(tmp_path.resolve()) not in public
+    assert public == (
+        "index file idx/gen-000001-abc/passages.json is damaged; no document in sub/a.txt or "
+        "b.txt; the index at idx is gone; see corpus"
+    )
+    assert shown_source(sources[0], roots) == "sub/a.txt"
+    assert shown_source(sources[0], roots, full_paths=True) == sources[0]
+    assert shown_source("https://example.org/page", roots) == "https://example.org/page"
+
+
 # -- the command line ------------------------------------------------------------------------
 
 

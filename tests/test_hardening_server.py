@@ -4,16 +4,18 @@ REST route that bypassed the queue; paths in answers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
+import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
-from serving import build_in_subprocess, copy_index, running_server
+from serving import build_in_subprocess, copy_index, python_executable, running_server
 
 from assistant.indexing.store import live_generation
 
@@ -51,6 +53,17 @@ def _post(url: str, body: bytes, content_type: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def _post_json(url: str, payload: object) -> tuple[int, str]:
+    """Status and body text of a JSON POST."""
+    body = json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
 
 
 def _asked(client, question: str = CYBER, k: int = 3):
@@ -204,3 +217,85 @@ def test_a_call_carrying_a_file_url_never_makes_the_server_fetch(server):
         assert "uploads are off" not in Path(server[2]).read_text(encoding="utf-8")
     finally:
         bait.shutdown()
+
+
+def test_a_call_to_a_function_the_page_does_not_have_is_a_clean_404(server, client):
+    """fn_index 99 (the page has a dozen functions) was a KeyError inside Gradio: HTTP 500 and a
+    traceback in the log for each request."""
+    url, _, log, _ = server
+    before = log.stat().st_size
+    for route, fn_index in [
+        ("gradio_api/queue/join", 99),
+        ("gradio_api/queue/join", -1),
+        ("gradio_api/queue/join", "99"),
+        ("gradio_api/call/ask", 99),
+    ]:
+        payload = {"data": [CYBER, 3], "fn_index": fn_index, "session_hash": "probe"}
+        status, text = _post_json(url + route, payload)
+        assert status == 404, (route, fn_index, status, text)
+        assert "no function" in text and "\n" not in text.strip(), text
+    with log.open(encoding="utf-8", errors="replace") as handle:
+        handle.seek(before)
+        logged = handle.read()
+    assert "Traceback" not in logged and "KeyError" not in logged, logged[-2000:]
+    assert client.predict(CYBER, 3, api_name="/ask")["passages"]  # and the server answers on
+
+
+def _mcp_texts(url: str, calls: list[tuple[str, dict]]) -> list[str]:
+    """Each call's whole result as text (content and structured content), from the MCP SDK's
+    own client over streamable HTTP."""
+    from mcp import Client
+
+    async def run() -> list[str]:
+        async with Client(url) as client:
+            results = [await client.call_tool(tool, arguments) for tool, arguments in calls]
+        return [
+            json.dumps([c.text for c in r.content], ensure_ascii=False)
+            + json.dumps(r.structured_content, ensure_ascii=False)
+            for r in results
+        ]
+
+    return asyncio.run(run())
+
+
+def test_no_absolute_path_reaches_a_client_of_an_index_built_elsewhere(tmp_path):
+    """``cd elsewhere && assistant build /abs/corpus --index I``, then serve (with MCP): the page
+    config (the Document filter's choices), every MCP result and the errors sent to clients name
+    documents relative to the corpus and the index folder by its name."""
+    corpus, elsewhere = tmp_path / "corpus", tmp_path / "elsewhere"
+    (corpus / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    shutil.copy(ROOT / "corpus" / "000_2daad77d3c406492.txt", corpus)
+    (corpus / "sub" / "penguins.txt").write_text(
+        "南極観測の報告\n\nペンギン観測隊は、三月に昭和基地の近くで新しい観測小屋を開設した。\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    command = [python_executable(), "-m", "assistant", "build", str(corpus), "--index", "I"]
+    subprocess.run(command, cwd=elsewhere, env=env, check=True, capture_output=True, timeout=180)
+    index = elsewhere / "I"
+    absolute = (str(tmp_path), str(tmp_path.resolve()))
+    with running_server(index, tmp_path / "server.log", "--mcp") as (url, _, _):
+        config = urllib.request.urlopen(url + "config", timeout=30).read().decode()
+        assert "sub/penguins.txt" in config and not any(a in config for a in absolute)
+        calls = [
+            ("list_documents", {}),
+            ("search_documents", {"question": CYBER, "k": 3}),
+            ("search_documents", {"question": CYBER, "document": "sub/penguins.txt"}),
+            ("get_paragraph", {"source": "sub/penguins.txt", "paragraph": 1}),
+            ("get_paragraph", {"source": "nope.txt", "paragraph": 1}),
+        ]
+        texts = _mcp_texts(f"{url}mcp", calls)
+        assert "sub/penguins.txt" in texts[0] and "ペンギン観測隊" in texts[3]
+        assert "unknown source" in texts[4]
+        assert not [t for t in texts if any(a in t for a in absolute)], texts
+        os.replace(index / "current", index / "current.away")  # the index gone: refused
+        try:
+            refused = _mcp_texts(f"{url}mcp", [("search_documents", {"question": CYBER})])[0]
+            from gradio_client import Client
+
+            asked = _asked(Client(url, verbose=False))
+        finally:
+            os.replace(index / "current.away", index / "current")
+    for error in (refused, asked):
+        assert "the index at I is gone" in error and not any(a in error for a in absolute)

@@ -120,12 +120,50 @@ def test_manifest_mismatch_is_refused(seed_index, tmp_path, edit, words):
     assert words in message and "assistant build" in message and "\n" not in message
 
 
+def test_a_build_refuses_to_replace_an_index_of_a_newer_format(
+    seed_index, tmp_path, embedding_model
+):
+    """An index written by a newer version is still that version's: a build says so in one line
+    and leaves it as it was. An older format is rebuilt, as before."""
+    index_dir = _copy_index(seed_index, tmp_path / "index")
+    _edit_manifest(index_dir, lambda m: m.update(format_version=FORMAT_VERSION + 1))
+    live = (index_dir / "current").resolve()
+    with pytest.raises(IndexMismatchError) as caught:
+        build([SEED], index_dir, *embedding_model)
+    message = str(caught.value)
+    assert "newer version" in message and f"format {FORMAT_VERSION + 1}" in message
+    assert "\n" not in message and "assistant build --index" in message
+    assert (index_dir / "current").resolve() == live
+    assert json.loads((live / "manifest.json").read_text())["format_version"] == FORMAT_VERSION + 1
+    _edit_manifest(index_dir, lambda m: m.update(format_version=FORMAT_VERSION - 1))
+    build([SEED], index_dir, *embedding_model)
+    assert read_manifest(index_dir)["format_version"] == FORMAT_VERSION
+
+
 def test_missing_index_is_not_found(tmp_path):
     with pytest.raises(IndexNotFoundError, match="assistant build"):
         Assistant.load(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
     with pytest.raises(IndexNotFoundError):
         Assistant.load(tmp_path / "empty")
+
+
+@pytest.mark.parametrize("loop", ["self", "pair"])
+def test_a_looping_current_link_is_refused_in_one_line_and_a_build_replaces_it(
+    tmp_path, embedding_model, loop
+):
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    (index_dir / "current").symlink_to("current" if loop == "self" else "other")
+    if loop == "pair":
+        (index_dir / "other").symlink_to("current")
+    for open_it in (load_index, read_manifest, lambda path: _open(path, embedding_model)):
+        with pytest.raises(IndexMismatchError) as caught:
+            open_it(index_dir)
+        message = str(caught.value)
+        assert "link loops" in message and "assistant build" in message and "\n" not in message
+    build([SEED], index_dir, *embedding_model)
+    assert _open(index_dir, embedding_model).search("暗号資産の窃取", k=1)[0].paragraph == 7
 
 
 def test_explicit_other_model_is_refused(seed_index):

@@ -169,7 +169,8 @@ def test_stdio_search_quotes_paragraph_7_first_with_its_citation(stdio, seed_ass
     assert top["paragraph"] == 7
     assert top["citation"] == expected.citation == "日米韓共同声明 ¶7 (北朝鮮の脅威への対処)"
     assert top["text"] == expected.text and top["highlight"] == expected.highlight
-    assert top["source"] == expected.source and top["document_title"] == "日米韓共同声明"
+    shown = seed_assistant.shown_source(expected.source)  # relative to the indexed folder
+    assert top["source"] == shown == SEED.name and top["document_title"] == "日米韓共同声明"
     assert "暗号資産" in top["text"]
     text = result.content[0].text
     assert text.startswith(f"[1] {expected.citation}")
@@ -190,6 +191,13 @@ def test_stdio_search_quotes_paragraph_7_first_with_its_citation(stdio, seed_ass
         ("topic_timeline", {"question": ""}, "the question is empty"),
         ("topic_timeline", {"question": "拉致", "since": "yesterday"}, "YYYY-MM-DD"),
         ("get_paragraph", {"source": "日米韓共同声明", "paragraph": 99}, "from 1 to 10"),
+        ("search_documents", {}, "missing argument 'question' (text)"),
+        ("search_documents", {"query": "x"}, "unknown argument 'query'; search_documents takes"),
+        (
+            "get_paragraph",
+            {"source": "日米韓共同声明"},
+            "missing argument 'paragraph' (a whole number, at least 1)",
+        ),
     ],
 )
 def test_stdio_bad_arguments_are_one_line_tool_errors(stdio, tool, arguments, message):
@@ -202,7 +210,7 @@ def test_stdio_bad_arguments_are_one_line_tool_errors(stdio, tool, arguments, me
 @pytest.mark.slow
 def test_stdio_unknown_document_error_lists_the_documents(stdio, seed_assistant):
     line = _error_line(stdio.call("search_documents", {"question": "x", "document": "nope"}))
-    assert seed_assistant.documents[0]["source"] in line
+    assert seed_assistant.shown_source(seed_assistant.documents[0]["source"]) in line
 
 
 @pytest.mark.slow
@@ -224,7 +232,7 @@ def test_stdio_topic_timeline_gives_the_library_timeline_as_structured_output(
 @pytest.mark.slow
 def test_stdio_list_documents_and_get_paragraph_in_context(stdio, seed_assistant):
     documents = stdio.call("list_documents", {}).structured_content["documents"]
-    source = seed_assistant.documents[0]["source"]
+    source = seed_assistant.shown_source(seed_assistant.documents[0]["source"])
     assert [(d["title"], d["source"], d["language"], d["paragraphs"]) for d in documents] == [
         ("日米韓共同声明", source, "ja", 10)
     ]
@@ -245,7 +253,7 @@ def test_stdio_list_documents_and_get_paragraph_in_context(stdio, seed_assistant
 
 @pytest.mark.slow
 def test_stdio_filters_keep_only_that_document_and_language(stdio, seed_assistant):
-    source = seed_assistant.documents[0]["source"]
+    source = seed_assistant.shown_source(seed_assistant.documents[0]["source"])
     result = stdio.call(
         "search_documents", {"question": CYBER_THEFT_QUESTION, "k": 2, "document": source}
     )
@@ -369,10 +377,11 @@ def test_a_deleted_index_is_refused_by_every_tool_until_it_is_rebuilt(
         ]
         for tool, arguments in calls:
             line = _error_line(session.call(tool, arguments))
-            assert line.endswith(
-                f"the index at {index} is gone (deleted or moved); "
+            assert line.endswith(  # the index folder by its name: no path of the server's
+                f"the index at {index.name} is gone (deleted or moved); "
                 "build it again with: assistant build"
             ), (tool, line)
+            assert str(tmp_path) not in line
         build_index([SEED], index_dir=index)
         after = session.call("search_documents", question)
         assert not after.is_error, after.content

@@ -98,6 +98,19 @@ def test_the_dropdowns_offer_the_indexed_languages_and_documents(handlers):
         *KOREAN_DOCS,
     }
     assert any("2025-07" in label for label, _ in documents)  # dated documents say when
+    # the values are the sources as answers show them, never this machine's paths
+    assert {value for _, value in documents[1:]} == {
+        SEED.name,
+        ENGLISH_QUAD,
+        *(f"ko/{name}" for name in KOREAN_DOCS),
+    }
+
+
+def test_a_document_chosen_in_the_filters_keeps_only_that_document(handlers):
+    shown = f"ko/{KOREAN_DOCS[0]}"
+    history, _, _, _, data, _ = handlers.respond(QUESTION, 3, [], None, shown, None, None)
+    assert data["passages"], history[-1]["content"]
+    assert {p["shown_source"] for p in data["passages"]} == {shown}
 
 
 def test_a_filtered_answer_says_so_and_an_empty_one_says_why(handlers):
@@ -128,11 +141,21 @@ def test_an_added_document_joins_the_choices(handlers, tmp_path):
         "南極観測の報告\n\nペンギン観測隊は、三月に昭和基地の近くで新しい観測小屋を開設した。\n",
         encoding="utf-8",
     )
-    chosen = next(d["source"] for d in handlers.assistant.documents)
+    chosen = handlers.assistant.shown_source(handlers.assistant.documents[0]["source"])
     handlers.assistant.add_documents([extra])
     languages, documents = handlers.filter_choices("ko", chosen)
     assert any(Path(value).name == "penguins.txt" for _, value in documents["choices"])
     assert (languages["value"], documents["value"]) == ("ko", chosen)  # choices kept
+
+
+def test_an_impossible_date_is_one_line_in_the_chat_and_at_ask(handlers):
+    from gradio import Error
+
+    history, _, box, *_ = handlers.respond(QUESTION, 3, [], None, None, None, "2025-02-30")
+    assert box == QUESTION
+    assert "not a date on the calendar" in history[-1]["content"]
+    with pytest.raises(Error, match="not a date on the calendar"):
+        handlers.ask(QUESTION, 3, None, None, "2025-13-45", None)
 
 
 # -- the served /ask endpoint ----------------------------------------------------------------

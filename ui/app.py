@@ -24,9 +24,9 @@ import gradio as gr
 from assistant import Assistant, AssistantError
 from assistant.api import check_k, check_whole_number
 from assistant.indexing.indexer import STAGES
-from assistant.ingest.provenance import relative_source
 from assistant.interfaces.console import print_progress
 from ui import render, timeline_view
+from ui.calls import CallGate
 from ui.filters import FilterControls, SearchFilters, filter_panel, refreshed_choices
 from ui.render import paragraph_link
 from ui.uploads import (
@@ -175,12 +175,15 @@ class ChatHandlers:
         self.assistant.reload()
         answer = self.assistant.ask(question, k=k, **(filters or SearchFilters()).as_kwargs())
         data = answer.to_dict()
-        roots = self.assistant.manifest.get("inputs", [])
         for passage in data["passages"]:
             for shown in (passage, *passage.get("versions", [])):
                 full = shown["source"]
-                shown["shown_source"] = full if self.full_paths else relative_source(full, roots)
+                shown["shown_source"] = self.assistant.shown_source(full, self.full_paths)
         return answer, data
+
+    def _public(self, error: AssistantError) -> str:
+        """The error's line as the visitor sees it: no absolute path of this machine."""
+        return self.assistant.public_message(error, self.full_paths)
 
     def respond(
         self,
@@ -196,13 +199,15 @@ class ChatHandlers:
         filter is one line in the chat and the question stays in the box."""
         history = _trimmed_history(history)
         question = question or ""
-        filters = SearchFilters.from_form(language, document, date_from, date_to)
         try:
+            filters = SearchFilters.from_form(
+                language, self._indexed_source(document), date_from, date_to
+            )
             answer, data = self._answer(question, _page_k(k), filters)
         except AssistantError as exc:
             if question.strip():
                 history.append({"role": "user", "content": render.question_html(question)})
-            history.append({"role": "assistant", "content": render.error_html(str(exc))})
+            history.append({"role": "assistant", "content": render.error_html(self._public(exc))})
             return history, history, question, gr.update(), gr.update(), gr.update()
         except Exception:
             log.exception("answering %r failed", question[:200])
@@ -241,11 +246,11 @@ class ChatHandlers:
         kwargs = filters.as_kwargs()
         kwargs.pop("source")  # a timeline runs across the statements
         data = self.assistant.timeline(question, **kwargs).to_dict()
-        roots = self.assistant.manifest.get("inputs", [])
         for entry in data["entries"]:
             for shown in (entry, *entry["versions"]):
-                full = shown["source"]
-                shown["shown_source"] = full if self.full_paths else relative_source(full, roots)
+                shown["shown_source"] = self.assistant.shown_source(
+                    shown["source"], self.full_paths
+                )
             entry["link"] = paragraph_link(entry["shown_source"], entry["paragraph"])
             entry["doc"] = entry["title"]
         return data
@@ -263,7 +268,7 @@ class ChatHandlers:
         try:
             data = self._timeline(question or "", filters)
         except AssistantError as exc:
-            return render.error_html(str(exc)), gr.update(), gr.update(), gr.update()
+            return render.error_html(self._public(exc)), gr.update(), gr.update(), gr.update()
         shown = [e for e in data["entries"] if e["addresses"]]
         choices = [(f"{e['date'] or 'undated'} · {e['citation']}", i) for i, e in enumerate(shown)]
         as_answer = {"passages": [{**e, "versions": []} for e in shown]}
@@ -286,8 +291,8 @@ class ChatHandlers:
         filters = SearchFilters.from_form(language, None, date_from, date_to)
         try:
             data = self._timeline(question, filters)
-        except AssistantError as exc:
-            raise gr.Error(str(exc), print_exception=False) from exc
+        except AssistantError as exc:  # one line, no traceback, no path of this machine
+            raise gr.Error(self._public(exc), print_exception=False) from exc
         for entry in data["entries"]:
             for shown in (entry, *entry["versions"]):
                 shown["source"] = shown.pop("shown_source")
@@ -303,7 +308,7 @@ class ChatHandlers:
             self.assistant.reload()
             passage = self._linked_paragraph(params.get("doc", ""), params.get("p", ""))
         except AssistantError as exc:
-            return gr.update(), gr.update(), render.error_html(str(exc))
+            return gr.update(), gr.update(), render.error_html(self._public(exc))
         answer = {"passages": [passage]}
         choices = [(f"link · {passage['citation']}", 0)]
         return gr.update(choices=choices, value=0), answer, _source_view(self.assistant, answer, 0)
@@ -330,7 +335,7 @@ class ChatHandlers:
             self.assistant.reload()
         except AssistantError:
             return gr.update(), gr.update()
-        return refreshed_choices(self.assistant, language, document)
+        return refreshed_choices(self.assistant, language, document, self.full_paths)
 
     def show_source(self, choice: int | None, answer: dict[str, Any] | None) -> str:
         return _source_view(self.assistant, answer, choice)
@@ -350,26 +355,25 @@ class ChatHandlers:
         """Answer a question with the k best passages: the JSON of `assistant ask --json`.
         ``language`` (ja, en, ko, ...), ``source`` (a document's path or file name) and
         ``date_from``/``date_to`` (YYYY, YYYY-MM or YYYY-MM-DD) restrict the search."""
-        filters = SearchFilters.from_form(
-            language, self._indexed_source(source), date_from, date_to
-        )
         try:
+            filters = SearchFilters.from_form(
+                language, self._indexed_source(source), date_from, date_to
+            )
             _, data = self._answer(question, k, filters)  # the library takes 3.0 as 3
-        except AssistantError as exc:
-            raise gr.Error(str(exc), print_exception=False) from exc  # one line, no traceback
+        except AssistantError as exc:  # one line, no traceback, no path of this machine
+            raise gr.Error(self._public(exc), print_exception=False) from exc
         for passage in data["passages"]:
             for shown in (passage, *passage.get("versions", [])):
                 shown["source"] = shown.pop("shown_source")
         return data
 
-    def _indexed_source(self, source: str | None) -> str | None:
-        """The indexed path of a source given as ``/ask`` shows it (relative to the indexed
-        folder), so a result's ``source`` can be passed back as a filter."""
-        if not source or self.full_paths:
+    def _indexed_source(self, source: object) -> object:
+        """The indexed path of a source given as the page and ``/ask`` show it (relative to the
+        indexed folder), so a result's ``source`` or a Document choice works as a filter."""
+        if not isinstance(source, str) or not source or self.full_paths:
             return source
-        roots = self.assistant.manifest.get("inputs", [])
         for document in self.assistant.documents:
-            if relative_source(document["source"], roots) == source:
+            if self.assistant.shown_source(document["source"]) == source.strip():
                 return document["source"]
         return source
 
@@ -392,7 +396,7 @@ class ChatHandlers:
                 time.sleep(UPLOAD_POLL_SECONDS)
             outcome = job.result()
         except AssistantError as exc:
-            return render.status_html(str(exc), ok=False)
+            return render.status_html(self._public(exc), ok=False)
         except Exception:
             log.exception("adding documents failed")
             return render.status_html("Adding the documents failed; see the server log.", False)
@@ -481,14 +485,14 @@ def _timeline_tab() -> TimelineControls:
     return TimelineControls(topic, view)
 
 
-def _chat_page(assistant: Assistant) -> ChatPage:
+def _chat_page(assistant: Assistant, full_paths: bool = False) -> ChatPage:
     gr.Markdown(HEADER)
     with gr.Tabs():
         with gr.Tab("Chat", id="chat-tab"):
             chatbot, question, k, clear_button = _chat_tab()
         with gr.Tab("Timeline", id="timeline-tab", elem_id="timeline-tab"):
             timeline = _timeline_tab()
-    filters = filter_panel(assistant)
+    filters = filter_panel(assistant, full_paths)
     gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Try asking")
     with gr.Accordion("Source", open=True, elem_id="source-panel"):
         cited = gr.Radio(choices=[], label="Show the document of", type="value", elem_id="cited")
@@ -584,7 +588,7 @@ def create_app(
     with gr.Blocks(
         title="Ask the documents", analytics_enabled=False, delete_cache=GRADIO_CACHE_SECONDS
     ) as demo:
-        page = _chat_page(assistant)
+        page = _chat_page(assistant, full_paths)
         if allow_upload:
             _upload_panel(handlers, page)
         _wire_chat(page, handlers)
@@ -644,7 +648,12 @@ def launch_options(host: str, port: int, allow_upload: bool = False) -> dict[str
         "max_file_size": MAX_UPLOAD_BYTES,
         "theme": theme,
         "css": render.CSS + timeline_view.CSS,
-        "app_kwargs": {"middleware": [UploadGate.middleware(allow=allow_upload)]},
+        "app_kwargs": {
+            "middleware": [
+                UploadGate.middleware(allow=allow_upload),
+                CallGate.middleware(allow_files=allow_upload),
+            ]
+        },
     }
 
 
@@ -669,7 +678,7 @@ def serve(
 
         options["app_kwargs"] = {
             **options.get("app_kwargs", {}),
-            **http_app_kwargs(assistant, host),
+            **http_app_kwargs(assistant, host, full_paths=full_paths),
         }
         with demo:
             gr.Markdown(

@@ -68,14 +68,17 @@ def language_choices(assistant: Assistant) -> list[tuple[str, str]]:
     return [("Any", ANY)] + [(f"{LANGUAGE_NAMES.get(c, c)} ({c})", c) for c in assistant.languages]
 
 
-def document_choices(assistant: Assistant) -> list[tuple[str, str]]:
+def document_choices(assistant: Assistant, full_paths: bool = False) -> list[tuple[str, str]]:
     """Any, then each document by title (with its language and date, since versions of one
-    statement can share a title); the value is its source."""
+    statement can share a title); the value is its source as answers show it (relative to
+    the indexed folder unless ``full_paths``: the page config must not carry this machine's
+    paths), which the handlers map back to the indexed path."""
     choices = []
     for document in assistant.documents:
         details = ", ".join(d for d in (document.get("lang"), document.get("date")) if d)
         title = document.get("title") or Path(document["source"]).name
-        choices.append((f"{title} ({details})" if details else title, document["source"]))
+        shown = assistant.shown_source(document["source"], full_paths)
+        choices.append((f"{title} ({details})" if details else title, shown))
     return [("Any", ANY), *sorted(choices, key=lambda choice: choice[0].casefold())]
 
 
@@ -101,7 +104,7 @@ class FilterControls:
         return [self.language, self.document]
 
 
-def filter_panel(assistant: Assistant) -> FilterControls:
+def filter_panel(assistant: Assistant, full_paths: bool = False) -> FilterControls:
     """A collapsed "Filters" accordion: language, document and a date range."""
     with gr.Accordion("Filters", open=False, elem_id="filters"):
         with gr.Row():
@@ -109,7 +112,7 @@ def filter_panel(assistant: Assistant) -> FilterControls:
                 language_choices(assistant), value=ANY, label="Language", elem_id="filter-language"
             )
             document = gr.Dropdown(
-                document_choices(assistant),
+                document_choices(assistant, full_paths),
                 value=ANY,
                 label="Document",
                 elem_id="filter-document",
@@ -125,12 +128,14 @@ def filter_panel(assistant: Assistant) -> FilterControls:
     return FilterControls(language, document, date_from, date_to)
 
 
-def refreshed_choices(assistant: Assistant, language: str | None, document: str | None):
+def refreshed_choices(
+    assistant: Assistant, language: str | None, document: str | None, full_paths: bool = False
+):
     """New choices for the dropdowns after the index changed, keeping a choice still offered."""
     updates = []
     for choices, value in (
         (language_choices(assistant), language),
-        (document_choices(assistant), document),
+        (document_choices(assistant, full_paths), document),
     ):
         kept = value if value in {v for _, v in choices} else ANY
         updates.append(gr.update(choices=choices, value=kept))

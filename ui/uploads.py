@@ -8,7 +8,6 @@ then. Partial ``.upload-*`` files are removed.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -357,28 +356,17 @@ class UploadLedger:
 
 
 class UploadGate:
-    """ASGI middleware in front of every route that could make the server fetch or store a file.
+    """ASGI middleware in front of Gradio's upload routes (``/gradio_api/upload`` among them).
 
-    Gradio's upload routes (``/gradio_api/upload`` among them): without ``--allow-upload`` every
-    one is closed, so nothing is written to Gradio's temp folder, where other Gradio servers on
-    the machine could read it back; with it, a request larger than one batch may be
-    (MAX_UPLOAD_TOTAL_BYTES), or beyond what its visitor or all visitors may store for now
-    (UploadLedger), is refused before it is read.
-
-    Calls (``/queue/join``, ``/run/...``, ``/call/...``): Gradio copies any ``gradio.FileData``
-    it finds in a call's arguments into its cache, downloading it when its path is a URL, even
-    for a text box. No call of this app takes a file except the upload panel's, so a call is
-    read first (at most MAX_CALL_BYTES) and refused when it carries a file while uploads are
-    off, or a file given by URL at any time.
+    Without ``--allow-upload`` every one is closed, so nothing is written to Gradio's temp
+    folder, where other Gradio servers on the machine could read it back. With it, a request
+    larger than one batch may be (MAX_UPLOAD_TOTAL_BYTES), or beyond what its visitor or all
+    visitors may store for now (UploadLedger), is refused before it is read. Calls that name a
+    file are ``ui.calls.CallGate``'s.
     """
 
     UPLOAD_ROUTES = ("/upload", "/process_recording")
-    GRADIO_ROUTES = ("/gradio_api/",)
-    """Where Gradio takes calls; other routes (the MCP endpoint) never copy files."""
     MULTIPART_OVERHEAD = 64 * 1024
-    MAX_CALL_BYTES = 1024 * 1024
-    """A call's JSON: a question is at most a few thousand characters and a batch of uploads
-    ten file references, so a megabyte is generous."""
 
     def __init__(self, app: Any, allow: bool = False, ledger: UploadLedger | None = None) -> None:
         self.app = app
@@ -391,8 +379,12 @@ class UploadGate:
 
         return Middleware(cls, allow=allow, ledger=ledger)
 
+    @classmethod
+    def is_upload(cls, scope: dict) -> bool:
+        return scope["type"] == "http" and scope["path"].rstrip("/").endswith(cls.UPLOAD_ROUTES)
+
     def _refusal(self, scope: dict) -> tuple[int, str] | None:
-        if scope["type"] != "http" or not scope["path"].rstrip("/").endswith(self.UPLOAD_ROUTES):
+        if not self.is_upload(scope):
             return None
         if not self.allow:
             return 403, "uploads are off on this server"
@@ -406,50 +398,8 @@ class UploadGate:
         refused = self.ledger.admit(visitor, int(length))
         return None if refused is None else (429, refused)
 
-    def _is_call(self, scope: dict) -> bool:
-        if scope["type"] != "http" or scope.get("method") != "POST":
-            return False  # a lifespan or websocket scope has no path to look at
-        path = scope["path"].rstrip("/")
-        return path.startswith(self.GRADIO_ROUTES) and not path.endswith(self.UPLOAD_ROUTES)
-
-    def _call_size_refusal(self, scope: dict) -> tuple[int, str] | None:
-        length = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.MAX_CALL_BYTES:
-            return 413, f"a call is limited to {self.MAX_CALL_BYTES // 1024} KB"
-        return None
-
-    async def _read_call(self, receive: Any) -> tuple[bytes, tuple[int, str] | None]:
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return bytes(body), None
-            body += message.get("body", b"")
-            if len(body) > self.MAX_CALL_BYTES:
-                return b"", (413, f"a call is limited to {self.MAX_CALL_BYTES // 1024} KB")
-            if not message.get("more_body"):
-                return bytes(body), None
-
-    def _file_refusal(self, body: bytes) -> tuple[int, str] | None:
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return None  # not JSON: Gradio answers it as it would
-        for file in _file_references(payload):
-            if not self.allow:
-                return 403, "uploads are off on this server"
-            if _is_url(file.get("path")):
-                return 403, "files are taken by upload only, not by URL"
-        return None
-
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         refusal = self._refusal(scope)
-        if refusal is None and self._is_call(scope):
-            refusal = self._call_size_refusal(scope)  # answered before the body is sent
-            if refusal is None:
-                body, refusal = await self._read_call(receive)
-                refusal = refusal or self._file_refusal(body)
-                receive = _replaying(body, receive)
         if refusal is None:
             await self.app(scope, receive, send)
             return
@@ -457,36 +407,3 @@ class UploadGate:
 
         status, message = refusal
         await PlainTextResponse(message, status_code=status)(scope, receive, send)
-
-
-def _file_references(value: Any, depth: int = 0) -> list[dict]:
-    """Every ``gradio.FileData`` dictionary in a decoded call (Gradio's own test for one)."""
-    if depth > 32:
-        return []
-    if isinstance(value, dict):
-        meta = value.get("meta")
-        if isinstance(meta, dict) and meta.get("_type") == "gradio.FileData":
-            return [value]
-        return [f for v in value.values() for f in _file_references(v, depth + 1)]
-    if isinstance(value, list):
-        return [f for v in value for f in _file_references(v, depth + 1)]
-    return []
-
-
-def _is_url(path: object) -> bool:
-    return isinstance(path, str) and "://" in path[:16]
-
-
-def _replaying(body: bytes, receive: Any) -> Any:
-    """An ASGI ``receive`` that hands the app the body already read, then defers to the client
-    (for the disconnect)."""
-    sent = False
-
-    async def replay() -> dict:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay

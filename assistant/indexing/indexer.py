@@ -38,6 +38,7 @@ from assistant.indexing.store import (
     load_index,
     make_faiss_index,
     new_manifest,
+    refuse_newer_format,
     save_index,
 )
 from assistant.indexing.versions import index_versions
@@ -468,6 +469,7 @@ def build(
     index_path = Path(index_dir)
     corpus = corpus or read_inputs(paths, index_path)
     with holding_build_lock(index_path, wait):
+        refuse_newer_format(index_path)
         return _build_locked(corpus, paths, index_path, encoder, info, progress, config)
 
 
@@ -517,6 +519,7 @@ def build_files(
     index_path = Path(index_dir)
     corpus = read_inputs(paths, index_path)
     with holding_build_lock(index_path, wait):
+        refuse_newer_format(index_path)  # before the model loads
         loaded, info = load_model(model_name)
         encoder = wrap_encoder(loaded) if wrap_encoder else loaded
         try:

@@ -30,6 +30,7 @@ verified, before a read of it could return garbage or fault.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -177,10 +178,15 @@ def index_kind(index: Any) -> str:
 
 
 def live_generation(index_dir: Path) -> Path | None:
+    """The folder ``current`` leads to; None when there is none, or when the link is broken or
+    loops (a build then replaces it; readers refuse it in one line, see _live_or_raise)."""
     link = index_dir / CURRENT
     if not link.is_symlink() and not link.is_dir():
         return None
-    target = link.resolve()
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # a loop (current -> current), a dangling link
+        return None
     return target if target.is_dir() else None
 
 
@@ -282,6 +288,8 @@ def _check_manifest(manifest: Any, index_dir: Path) -> dict[str, Any]:
     damaged = IndexMismatchError(f"index at {index_dir} has a damaged manifest; {REBUILD_HINT}")
     if not isinstance(manifest, dict):
         raise damaged
+    if _is_newer(manifest.get("format_version")):
+        raise IndexMismatchError(_newer_message(index_dir, manifest["format_version"]))
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index at {index_dir} has format {manifest.get('format_version')!r}, this version "
@@ -305,6 +313,35 @@ def _check_manifest(manifest: Any, index_dir: Path) -> dict[str, Any]:
     return manifest
 
 
+def _is_newer(version: object) -> bool:
+    return isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION
+
+
+def _newer_message(index_dir: Path, version: int) -> str:
+    return (
+        f"index at {index_dir} was written by a newer version of the assistant (format "
+        f"{version}; this version reads and writes format {FORMAT_VERSION}): upgrade the "
+        "assistant, or build a new index elsewhere with: assistant build --index DIR"
+    )
+
+
+def refuse_newer_format(index_dir: Path) -> None:
+    """Raise IndexMismatchError when the live index was written by a newer version (a format
+    above FORMAT_VERSION): a build must not silently replace an index this version cannot
+    read, since the newer version that wrote it is still in use. An older or damaged index is
+    not refused (a build replaces it, as before)."""
+    generation = live_generation(index_dir)
+    if generation is None:
+        return
+    try:
+        manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    version = manifest.get("format_version") if isinstance(manifest, dict) else None
+    if _is_newer(version):
+        raise IndexMismatchError(_newer_message(index_dir, version))
+
+
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The live manifest, checked for format and shape; raises IndexNotFoundError /
     IndexMismatchError."""
@@ -313,9 +350,24 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
 
 def _live_or_raise(index_dir: Path) -> Path:
     generation = live_generation(index_dir)
+    if generation is None and _looping(index_dir / CURRENT):
+        raise IndexMismatchError(
+            f"index at {index_dir} is damaged: its '{CURRENT}' link loops; {REBUILD_HINT}"
+        )
     if generation is None:
         raise IndexNotFoundError(f"no index at {index_dir}; build one with: assistant build")
     return generation
+
+
+def _looping(link: Path) -> bool:
+    """Whether ``link`` is a symbolic link that leads back to itself (directly or not)."""
+    try:
+        link.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a loop so
+        return True
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def _read_manifest_of(generation: Path, index_dir: Path) -> dict[str, Any]:

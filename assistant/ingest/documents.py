@@ -264,7 +264,9 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     """Files to index: named files, and supported files found recursively in named folders.
 
     Raises CorpusError for a path that does not exist. Symbolic links to folders are not
-    followed (no loops); files are visited once each, in a stable order.
+    followed (no loops); a link inside a folder that leads out of it is skipped with a warning
+    (a folder's contents are what gets indexed, not what its links reach); a file named
+    explicitly is read wherever it is. Files are visited once each, in a stable order.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -273,15 +275,7 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
         path = Path(raw).expanduser()
         if not path.exists():
             raise CorpusError(f"no such file or folder: {raw}")
-        if path.is_file():
-            candidates: Iterable[Path] = [path]
-        else:
-            candidates = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+        candidates = [path] if path.is_file() else _folder_files(path)
         for candidate in candidates:
             try:
                 key = candidate.resolve(strict=True)
@@ -292,6 +286,41 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
                 continue
             seen.add(key)
             yield candidate
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The supported, not hidden files under ``folder``, sorted; links to folders are not
+    followed, and links (to files or folders) that resolve outside ``folder`` are left out
+    with one warning each."""
+    root = folder.resolve()
+    found = []
+    for current, folders, files in os.walk(folder):  # links to folders are listed, not entered
+        here = Path(current)
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in folders:
+            _leads_outside(here / name, root)
+        for name in files:
+            candidate = here / name
+            if name.startswith(".") or candidate.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            if not _leads_outside(candidate, root):
+                found.append(candidate)
+    return sorted(found)
+
+
+def _leads_outside(path: Path, root: Path) -> bool:
+    """Whether ``path`` is a link that resolves outside ``root`` (warned about, once per call);
+    a broken or looping link is not: the caller skips it with its own line."""
+    if not path.is_symlink():
+        return False
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    if target == root or root in target.parents:
+        return False
+    log.warning("skipped %s: a link to outside the indexed folder", path)
+    return True
 
 
 @dataclass

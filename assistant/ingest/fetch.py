@@ -46,11 +46,12 @@ CONTENT_TYPES = {
 
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 30.0
-"""Seconds to connect, and at most between two pieces of a response (not for the whole);
-``$ASSISTANT_FETCH_TIMEOUT`` overrides both."""
+"""Seconds to connect, and at most between two pieces of a response."""
 TIMEOUT_ENV = "ASSISTANT_FETCH_TIMEOUT"
-TOTAL_TIMEOUT = 120.0
-"""Seconds a whole download may take: a server trickling bytes is cut off too."""
+"""Seconds, overriding READ_TIMEOUT (and CONNECT_TIMEOUT when smaller) and TOTAL_TIMEOUT."""
+TOTAL_TIMEOUT = 30.0
+"""Seconds a whole fetch may take, from connecting to the last byte: the README's "30 s
+time-out", so a server trickling bytes (each piece within READ_TIMEOUT) is cut off too."""
 MAX_REDIRECTS = 5
 USER_AGENT = "retrieval-assistant/0.1 (+https://pypi.org/project/retrieval-assistant/)"
 
@@ -210,12 +211,23 @@ class Snapshot:
         _write_atomically(meta_path, json.dumps(asdict(self), indent=1).encode("utf-8"))
 
 
-def _timeout() -> float:
+def _configured_timeout() -> float | None:
+    """``$ASSISTANT_FETCH_TIMEOUT`` in seconds, when it is set to a positive number."""
     try:
-        value = float(os.environ.get(TIMEOUT_ENV) or READ_TIMEOUT)
+        value = float(os.environ.get(TIMEOUT_ENV) or 0)
     except ValueError:
-        value = READ_TIMEOUT
-    return value if value > 0 else READ_TIMEOUT
+        return None
+    return value if value > 0 else None
+
+
+def _timeout() -> float:
+    """Seconds to wait for each piece of a response (never longer than the whole may take)."""
+    return min(_configured_timeout() or READ_TIMEOUT, _deadline())
+
+
+def _deadline() -> float:
+    """Seconds the whole fetch may take: TOTAL_TIMEOUT unless the environment says otherwise."""
+    return _configured_timeout() or TOTAL_TIMEOUT
 
 
 def _size_cap(suffix: str) -> int:
@@ -239,7 +251,8 @@ def _previous(meta_path: Path) -> Snapshot | None:
 
 
 def _read_capped(response: Any, cap: int, started: datetime) -> bytes:
-    """The response's body, refused past ``cap`` bytes (declared or sent) or TOTAL_TIMEOUT."""
+    """The response's body, refused past ``cap`` bytes (declared or sent) or once the fetch
+    has taken longer than its deadline (TOTAL_TIMEOUT)."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise FetchError(f"larger than {cap // 2**20} MB ({int(declared)} bytes)")
@@ -249,8 +262,9 @@ def _read_capped(response: Any, cap: int, started: datetime) -> bytes:
         size += len(chunk)
         if size > cap:
             raise FetchError(f"larger than {cap // 2**20} MB")
-        if (datetime.now(UTC) - started).total_seconds() > TOTAL_TIMEOUT:
-            raise FetchError(f"took longer than {TOTAL_TIMEOUT:.0f} s to download")
+        deadline = _deadline()
+        if (datetime.now(UTC) - started).total_seconds() > deadline:
+            raise FetchError(f"took longer than {deadline:g} s to download")
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -1,8 +1,10 @@
 """Where a passage came from, as a reader should see it: uploads labelled as uploads, and paths
-relative to the folder that was indexed (never the server's full path unless asked)."""
+relative to the folder that was indexed (never the server's full path unless asked), in answers
+and in the messages sent to clients alike."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import unicodedata
 from collections.abc import Iterable
@@ -100,3 +102,43 @@ def relative_source(source: str, roots: Iterable[str]) -> str:
         if folder in path.parents and (best is None or len(folder.parts) > len(best.parts)):
             best = folder
     return str(path.relative_to(best)) if best is not None else path.name
+
+
+def shown_source(source: str, roots: Iterable[str], full_paths: bool = False) -> str:
+    """``source`` as a client sees it: relative to its indexed folder (relative_source) unless
+    ``full_paths``; a web address as it is (it is public, and the link to cite)."""
+    from assistant.ingest.fetch import is_url
+
+    return source if full_paths or is_url(source) else relative_source(source, roots)
+
+
+def public_message(
+    message: str, index_dir: str | Path, sources: Iterable[str], roots: Iterable[str]
+) -> str:
+    """``message`` (an error for a client) without the server's absolute paths: each indexed
+    document as shown_source shows it, the index folder (and anything in it, such as a
+    generation ``I/gen-000002-…``) by its name, and each indexed folder by its name."""
+    from assistant.ingest.fetch import is_url
+
+    roots = [root for root in roots if not is_url(root)]
+    index = Path(index_dir)
+    replacements: dict[str, str] = {}
+    for root in roots:
+        replacements[str(Path(root).absolute())] = Path(root).name
+    for form in _absolute_forms(index):
+        replacements[form] = index.absolute().name
+    for source in sources:
+        if not is_url(source):
+            for form in _absolute_forms(Path(source)):
+                replacements[form] = relative_source(source, roots)
+    for absolute in sorted(replacements, key=len, reverse=True):  # longest (innermost) first
+        message = message.replace(absolute, replacements[absolute])
+    return message
+
+
+def _absolute_forms(path: Path) -> set[str]:
+    """The ways a path can appear in a message: absolute as given, and with links resolved."""
+    forms = {str(path.absolute())}
+    with contextlib.suppress(OSError, RuntimeError):  # a link loop: the absolute form will do
+        forms.add(str(path.resolve()))
+    return {form for form in forms if form != "/"}

@@ -186,6 +186,11 @@ def _add_filters(command: argparse.ArgumentParser, document: bool = True) -> Non
 
 
 def _filters(args: argparse.Namespace) -> dict[str, str | None]:
+    """The filters of ``ask``; the dates are checked here, before the model loads."""
+    from assistant.api import check_date
+
+    check_date(args.since, "--since date")
+    check_date(args.until, "--until date")
     return {
         "language": args.lang,
         "source": getattr(args, "doc", None),
@@ -331,9 +336,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "ask":
         question = _question_argument(args.question)
         _, notice = clean_question(question)  # fail fast, before loading the model
+        filters = _filters(args)
         if notice:
             print(f"note: {notice}", file=sys.stderr)
-        _print_answer(_load(args.index).ask(question, k=args.k, **_filters(args)), args.json)
+        _print_answer(_load(args.index).ask(question, k=args.k, **filters), args.json)
         return 0
     if args.command == "timeline":
         question = _question_argument(args.question)

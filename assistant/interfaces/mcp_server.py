@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, Field, ValidationError, WithJsonSchema
 
 from assistant.api import (
     MAX_K,
@@ -117,11 +117,12 @@ SHARED_FIELDS = tuple(
 meaning): citation, text, highlight, score, source, paragraph, section."""
 
 
-def quoted(passage: Passage, document: dict[str, Any]) -> QuotedPassage:
+def quoted(passage: Passage, document: dict[str, Any], source: str) -> QuotedPassage:
     """A library Passage as MCP returns it: its own fields, with its document's title, date and
-    language (the passage's own date and language first)."""
+    language (the passage's own date and language first) and ``source`` as clients see it."""
     return QuotedPassage(
-        **{name: getattr(passage, name) for name in SHARED_FIELDS},
+        **{name: getattr(passage, name) for name in SHARED_FIELDS if name != "source"},
+        source=source,
         document_title=document.get("title") or passage.doc,
         document_date=passage.date or document.get("date"),
         language=passage.lang or document.get("lang"),
@@ -204,10 +205,14 @@ class TimelineResult(BaseModel):
 
 
 class CitedSearch:
-    """The four tools over one loaded ``Assistant`` (filters are the library's own)."""
+    """The four tools over one loaded ``Assistant`` (filters are the library's own). Sources
+    and error messages name documents as the web chat does (relative to the indexed folder,
+    the index folder by its name) unless ``full_paths``: no absolute path of the server's
+    reaches a client."""
 
-    def __init__(self, assistant: Assistant):
+    def __init__(self, assistant: Assistant, full_paths: bool = False):
         self.assistant = assistant
+        self.full_paths = full_paths
         self._counts_lock = threading.Lock()
         self._counts_key: object = None
         self._counts: dict[str, int] = {}
@@ -227,6 +232,14 @@ class CitedSearch:
     def _documents(self) -> dict[str, dict[str, Any]]:
         return {d["source"]: d for d in self.assistant.documents}
 
+    def shown(self, source: str) -> str:
+        """A source as the client sees it (Assistant.shown_source)."""
+        return self.assistant.shown_source(source, self.full_paths)
+
+    def public(self, error: AssistantError) -> str:
+        """An error's line as the client sees it (Assistant.public_message)."""
+        return self.assistant.public_message(error, self.full_paths)
+
     def _paragraph_counts(self) -> dict[str, int]:
         """Paragraphs per source, counted once per index generation."""
         manifest = self.assistant.manifest
@@ -241,20 +254,24 @@ class CitedSearch:
             return self._counts
 
     def resolve_document(self, name: object, argument: str = "document") -> dict[str, Any]:
-        """The document whose source (or, failing that, title) is ``name``."""
+        """The document whose source (as shown, or as indexed) or, failing that, title is
+        ``name``."""
         documents = self._documents()
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"{argument} must be a document's source or title (text)")
         name = name.strip()
         if name in documents:
             return documents[name]
+        shown = {self.shown(source): d for source, d in documents.items()}
+        if name in shown:
+            return shown[name]
         titled = [d for d in documents.values() if d.get("title") == name]
         if len(titled) == 1:
             return titled[0]
-        listed = sorted(documents)[:MAX_LISTED_CHOICES]
+        listed = sorted(shown)[:MAX_LISTED_CHOICES]
         more = " …" if len(documents) > len(listed) else ""
         if titled:
-            sources = ", ".join(d["source"] for d in titled[:MAX_LISTED_CHOICES])
+            sources = ", ".join(self.shown(d["source"]) for d in titled[:MAX_LISTED_CHOICES])
             raise InputError(f"several documents are titled {name!r}; give a source: {sources}")
         raise InputError(
             f"unknown {argument} {name!r}; the documents are: {', '.join(listed)}{more} "
@@ -267,8 +284,8 @@ class CitedSearch:
         return DocumentList(
             documents=[
                 DocumentInfo(
-                    title=d.get("title") or d["source"],
-                    source=d["source"],
+                    title=d.get("title") or self.shown(d["source"]),
+                    source=self.shown(d["source"]),
                     language=d.get("lang"),
                     date=d.get("date"),
                     paragraphs=counts.get(d["source"], 0),
@@ -292,7 +309,9 @@ class CitedSearch:
         source = self.resolve_document(document)["source"] if document is not None else None
         answer = self.assistant.ask(question, k=k, language=language, source=source)
         documents = self._documents()
-        passages = [quoted(p, documents.get(p.source, {})) for p in answer.passages]
+        passages = [
+            quoted(p, documents.get(p.source, {}), self.shown(p.source)) for p in answer.passages
+        ]
         notices = [answer.notice] if answer.notice else []
         if not answer.confident:
             notices.append(NOT_FOUND_NOTICE)
@@ -321,7 +340,7 @@ class CitedSearch:
                     date=e.date,
                     addresses=e.addresses,
                     citation=e.citation,
-                    source=e.source,
+                    source=self.shown(e.source),
                     paragraph=e.paragraph,
                     language=e.lang,
                     document_title=e.title,
@@ -330,7 +349,7 @@ class CitedSearch:
                     versions=[
                         TimelineVersion(
                             language=v["lang"],
-                            source=v["source"],
+                            source=self.shown(v["source"]),
                             paragraph=v["paragraph"],
                             text=v["text"],
                         )
@@ -351,7 +370,7 @@ class CitedSearch:
         number = check_whole_number(paragraph, "paragraph", 1, max(len(paragraphs), 1))
         by_number = {p["paragraph"]: p for p in paragraphs}
         if number not in by_number:
-            raise InputError(f"paragraph {number} is not in {document['source']}")
+            raise InputError(f"paragraph {number} is not in {self.shown(document['source'])}")
 
         def neighbour(n: int) -> Neighbour | None:
             p = by_number.get(n)
@@ -364,7 +383,7 @@ class CitedSearch:
         cited = by_number[number]
         return ParagraphInContext(
             citation=cited["citation"],
-            source=document["source"],
+            source=self.shown(document["source"]),
             document_title=document.get("title") or cited["doc"],
             section=cited["section"],
             paragraph=number,
@@ -437,17 +456,72 @@ def _result(model: BaseModel, text: str) -> CallToolResult:
 # -- the MCP server ----------------------------------------------------------------------------
 
 
-def create_server(assistant: Assistant) -> MCPServer:
-    """An ``MCPServer`` with the four tools over ``assistant``."""
-    tools = CitedSearch(assistant)
-    server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, log_level="WARNING")
+def allowed_value(schema: dict[str, Any]) -> str:
+    """What an argument's JSON Schema allows, in words: ``a whole number from 1 to 50``."""
+    kinds = [option.get("type") for option in schema.get("anyOf", [schema])]
+    words = {"string": "text", "integer": "a whole number", "null": "null"}
+    allowed = " or ".join(words.get(str(kind), str(kind)) for kind in kinds)
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        allowed += f" from {low} to {high}"
+    elif low is not None:
+        allowed += f", at least {low}"
+    return allowed
+
+
+def argument_error(tool: str, schema: dict[str, Any], arguments: object, error: Any) -> str:
+    """One line for arguments that do not fit a tool's input schema (the SDK's pydantic message
+    spans lines and echoes the input): each missing or invalid argument by name with what it
+    allows, and any unknown argument names with the ones the tool takes."""
+    properties: dict[str, Any] = schema.get("properties", {})
+    problems = []
+    kinds: dict[str, str] = {}
+    for e in error.errors():
+        if e.get("loc"):
+            name = str(e["loc"][0])
+            kinds[name] = "missing" if e["type"] == "missing" else kinds.get(name, "invalid")
+    for name, kind in kinds.items():
+        field = properties.get(name, {})
+        about = f" ({allowed_value(field)})" if field else ""
+        described = f": {field['description'].rstrip('.')}" if field.get("description") else ""
+        problems.append(f"{kind} argument {name!r}{about}{described}")
+    given = arguments if isinstance(arguments, dict) else {}
+    unknown = [str(name) for name in given if name not in properties]
+    if unknown:
+        problems.append(
+            f"unknown argument {', '.join(map(repr, unknown))}; {tool} takes "
+            + (", ".join(properties) or "no arguments")
+        )
+    return f"Error executing tool {tool}: " + "; ".join(problems or ["invalid arguments"])
+
+
+class CitedSearchServer(MCPServer):
+    """The SDK's server, with its one multi-line message (arguments that fail the tool's input
+    schema: a missing ``question``) turned into one line like every other tool error."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            cause = exc.__cause__
+            tool = self._tool_manager.get_tool(name)
+            if not isinstance(cause, ValidationError) or tool is None:
+                raise
+            raise ToolError(argument_error(name, tool.parameters, arguments, cause)) from cause
+
+
+def create_server(assistant: Assistant, full_paths: bool = False) -> MCPServer:
+    """An ``MCPServer`` with the four tools over ``assistant`` (sources shown as CitedSearch
+    shows them)."""
+    tools = CitedSearch(assistant, full_paths)
+    server = CitedSearchServer(SERVER_NAME, instructions=INSTRUCTIONS, log_level="WARNING")
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
     def answer(render: Callable[[Any], str], compute: Callable[[], BaseModel]) -> CallToolResult:
         try:
             result = compute()
         except AssistantError as exc:  # the caller's to fix: one line, as on the command line
-            raise ToolError(str(exc)) from exc
+            raise ToolError(tools.public(exc)) from exc
         return _result(result, render(result))
 
     @server.tool(title="Search the documents (quoted passages)", annotations=read_only)
@@ -497,13 +571,17 @@ def create_server(assistant: Assistant) -> MCPServer:
 
 
 def http_app_kwargs(
-    assistant: Assistant, host: str = "127.0.0.1", path: str = HTTP_PATH
+    assistant: Assistant,
+    host: str = "127.0.0.1",
+    path: str = HTTP_PATH,
+    full_paths: bool = False,
 ) -> dict[str, Any]:
     """FastAPI arguments that add the tools' streamable-HTTP endpoint at ``path`` to another app
     (the web chat passes them to Gradio's ``launch(app_kwargs=...)``): its route, and a lifespan
     that runs the SDK's session manager. On a loopback ``host`` the SDK also refuses requests
-    whose Host or Origin header is not local (DNS rebinding protection)."""
-    server = create_server(assistant)
+    whose Host or Origin header is not local (DNS rebinding protection). ``full_paths`` is the
+    web chat's ``--full-paths``: sources shown as on this machine."""
+    server = create_server(assistant, full_paths)
     app = server.streamable_http_app(streamable_http_path=path, stateless_http=True, host=host)
 
     @contextlib.asynccontextmanager
