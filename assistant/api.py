@@ -10,7 +10,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,12 +102,16 @@ class Answer:
     passages: list[Passage]
     confident: bool
     notice: str | None = None
+    context: dict[str, Any] | None = None
+    """For a follow-up (``ask(history=...)``): the statement the conversation is about and
+    ``read_as``, the line that says how the question was read; None otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "confident": self.confident,
             "notice": self.notice,
+            "context": self.context,
             "passages": [p.to_dict() for p in self.passages],
         }
 
@@ -174,6 +178,33 @@ def check_date(value: object, name: str) -> str | None:
             f"the {name} {text!r} is not a date on the calendar (YYYY, YYYY-MM or YYYY-MM-DD)"
         ) from None
     return text
+
+
+MAX_HISTORY = 50
+"""Earlier questions ``ask`` takes (only the last few are read: MAX_HISTORY_READ)."""
+
+
+def check_history(history: object) -> list[str]:
+    """Earlier questions of a conversation, checked like a question each; oldest first.
+
+    >>> check_history(["What was said in Bali?", " "])
+    ['What was said in Bali?']
+    """
+    if history is None:
+        return []
+    if isinstance(history, str) or not isinstance(history, (list, tuple)):
+        raise InputError(
+            f"history must be a list of earlier questions (text), not {type(history).__name__}"
+        )
+    if len(history) > MAX_HISTORY:
+        history = list(history)[-MAX_HISTORY:]
+    earlier = []
+    for item in history:
+        if not isinstance(item, str):
+            raise InputError(f"each earlier question in history must be text, not {item!r}")
+        if any(_visible(ch) for ch in item):
+            earlier.append(clean_question(item)[0])
+    return earlier
 
 
 def check_whole_number(value: object, name: str, low: int, high: int) -> int:
@@ -448,13 +479,22 @@ class Assistant:
         source: str | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        history: Sequence[str] | None = None,
     ) -> Answer:
         """Answer ``question`` with the k best passages and whether the corpus answers it.
 
         ``mode`` picks the retrieval arm: ``hybrid`` (default), ``dense`` or ``lexical``.
         ``language`` (``ja``, ``en``, ``ko``), ``source`` (a document's path or file name) and
         ``date_from``/``date_to`` (ISO dates, inclusive) restrict which passages may answer.
+        ``history`` (earlier questions of the conversation, oldest first) makes it a follow-up:
+        it is answered in the context of the statement they established, and the answer's
+        ``context`` says how it was read (``retrieval.conversation``).
+
+        >>> qa.ask("Were condolences expressed?", history=["What was said in Bali in 2022?"])
+        ... .context["read_as"]  # doctest: +SKIP
+        'Read as a follow-up on: Secretary Blinken’s Trilateral Meeting ... (2022-07)'
         """
+        from assistant.retrieval.conversation import context_of
         from assistant.retrieval.retriever import RETRIEVAL_MODES
 
         cleaned, notice = clean_question(question)
@@ -462,8 +502,12 @@ class Assistant:
         if mode not in RETRIEVAL_MODES:
             raise InputError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         filters = self.check_filters(language, source, date_from, date_to)
+        earlier = check_history(history)
         retriever = self._retriever
-        found = retriever.retrieve(cleaned, k * VERSIONS_WIDEN, mode=mode, filters=filters)
+        context = context_of(retriever, earlier, filters, retriever.config) if earlier else None
+        found = retriever.retrieve(
+            cleaned, k * VERSIONS_WIDEN, mode=mode, filters=filters, context=context
+        )
         hits, confident, why_not = found.hits, found.confident, found.notice
         answers = self._with_versions(hits, len(hits), cleaned, language, source)
         hits_and_versions = answers[:k]
@@ -492,7 +536,13 @@ class Assistant:
             )
             for h, versions in hits_and_versions
         ]
-        return Answer(question=cleaned, passages=passages, confident=confident, notice=notice)
+        return Answer(
+            question=cleaned,
+            passages=passages,
+            confident=confident,
+            notice=notice,
+            context=context.to_dict() if context and found.followed else None,
+        )
 
     def timeline(
         self,

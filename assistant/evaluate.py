@@ -58,14 +58,23 @@ def read_questions(path: str | Path) -> list[dict[str, Any]]:
 
 
 KINDS = ("same-lang", "cross-lang", "disambig", "ood")
+DIALOGUE_KINDS = ("change-topic", "detail", "change-meeting")
+"""Kinds of follow-up in a dialogue set (rows with ``history``): the follow-up keeps the
+meeting but changes the topic, asks a narrower detail, or keeps the topic at another meeting."""
 
 
 def _row_problem(row: dict[str, Any]) -> str | None:
     """What makes a parsed row ungradable, if anything: an empty phrase would be found in
     every passage and grade any answer a hit."""
     kind = row.get("kind")
-    if kind is not None and kind not in KINDS:
-        return f'"kind" must be one of {", ".join(KINDS)}, not {kind!r}'
+    kinds = (*KINDS, *DIALOGUE_KINDS)
+    if kind is not None and kind not in kinds:
+        return f'"kind" must be one of {", ".join(kinds)}, not {kind!r}'
+    history = row.get("history")
+    if history is not None and (
+        not isinstance(history, list) or not all(isinstance(h, str) for h in history)
+    ):
+        return '"history" must be a list of the earlier questions (text), oldest first'
     expect = row.get("expect")
     if kind == "ood" and expect is not None:
         return '"expect" must be null for an off-topic ("ood") question'
@@ -119,11 +128,10 @@ def evaluate(
         lang = row.get("lang", "?")
         buckets = ["overall", lang] + ([f"kind:{row['kind']}"] if row.get("kind") else [])
         started = time.perf_counter()
-        answer = (
-            assistant.ask(row["question"], k=depth, mode=mode)
-            if mode
-            else assistant.ask(row["question"], k=depth)
-        )
+        options: dict[str, Any] = {"mode": mode} if mode else {}
+        if row.get("history"):
+            options["history"] = row["history"]
+        answer = assistant.ask(row["question"], k=depth, **options)
         latencies.append(time.perf_counter() - started)
         if row.get("expect") is None:
             for bucket in buckets:

@@ -58,7 +58,8 @@ def test_ask_returns_an_answer(seed_assistant):
     assert top.source.endswith("000_2daad77d3c406492.txt")
     assert isinstance(top.score, float) and isinstance(top.paragraph, int)
     assert "山火事" in top.highlight and top.highlight in top.text
-    assert set(answer.to_dict()) == {"question", "confident", "notice", "passages"}
+    assert set(answer.to_dict()) == {"question", "confident", "notice", "context", "passages"}
+    assert answer.context is None  # asked without history
     assert list(answer.to_dict()["passages"][0]) == PASSAGE_FIELDS
 
 

@@ -100,13 +100,14 @@ def test_ask_json_with_a_very_long_question(seed_index):
     assert result.returncode == 0, stderr
     assert "note:" in stderr and "only the first 2000" in stderr and "Traceback" not in stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"question", "confident", "notice", "passages"}
+    assert set(data) == {"question", "confident", "notice", "context", "passages"}
+    assert all(p["link"].startswith("?doc=") for p in data["passages"])
     assert data["question"].startswith("北朝鮮のサイバー攻撃による暗号資産の窃取。あ")
     assert len(data["question"]) == 2000
     assert isinstance(data["confident"], bool)
     assert len(data["passages"]) == 3
     for passage in data["passages"]:
-        assert set(passage) == PASSAGE_KEYS
+        assert set(passage) == {*PASSAGE_KEYS, "link"}
         assert passage["highlight"] in passage["text"]
     assert data["passages"][0]["citation"] == "日米韓共同声明 ¶7 (北朝鮮の脅威への対処)"
     assert data["passages"][0]["paragraph"] == 7

@@ -162,7 +162,7 @@ def test_a_forged_chat_history_never_reaches_the_log(server):
     filters = [None, None, None, None]  # the Filters panel: language, document, from, to
     before = log.stat().st_size
     history = [{"role": "user", "content": "質問" * 1000}] * 800
-    body = {"data": [CYBER, 3, history, *filters], "fn_index": respond, "session_hash": "big"}
+    body = {"data": [CYBER, 3, history, None, *filters], "fn_index": respond, "session_hash": "big"}
     address = urlsplit(url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
     connection.putrequest("POST", "/gradio_api/queue/join")
@@ -173,7 +173,11 @@ def test_a_forged_chat_history_never_reaches_the_log(server):
     assert response.status == 413 and b"limited to" in response.read()
     connection.close()
     history = [{"role": "user", "content": "質問" * 100}] * 40
-    body = {"data": [CYBER, 3, history, *filters], "fn_index": respond, "session_hash": "forged"}
+    body = {
+        "data": [CYBER, 3, history, None, *filters],  # the two server-side states are ignored
+        "fn_index": respond,
+        "session_hash": "forged",
+    }
     status = _post(url + "gradio_api/queue/join", json.dumps(body).encode(), "application/json")
     assert status == 200
     with urllib.request.urlopen(url + "gradio_api/queue/data?session_hash=forged", timeout=60) as r:

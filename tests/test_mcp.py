@@ -466,3 +466,19 @@ def test_stdio_without_an_index_exits_2_with_one_line(tmp_path):
         done.stderr.strip()
         == f"assistant: error: no index at {missing}; build one with: assistant build"
     )
+
+
+@pytest.mark.slow
+def test_stdio_search_takes_the_conversation_as_history(stdio, seed_assistant):
+    first = "北朝鮮のサイバー攻撃について日米韓外相はブリュッセルで何と言ったか"
+    follow = "それについて他に何か言及はありましたか"
+    expected = seed_assistant.ask(follow, k=2, history=[first])
+    assert expected.context is not None  # a vague follow-up: read in the conversation's context
+    result = stdio.call("search_documents", {"question": follow, "history": [first], "k": 2})
+    assert not result.is_error
+    data = result.structured_content
+    assert data["read_as"] == expected.context["read_as"]
+    assert [p["citation"] for p in data["passages"]] == [p.citation for p in expected.passages]
+    assert result.content[0].text.startswith("Read as a follow-up on: 日米韓共同声明")
+    bad = stdio.call("search_documents", {"question": "x", "history": "not a list"})
+    assert "history" in _error_line(bad)

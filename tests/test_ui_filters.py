@@ -108,25 +108,25 @@ def test_the_dropdowns_offer_the_indexed_languages_and_documents(handlers):
 
 def test_a_document_chosen_in_the_filters_keeps_only_that_document(handlers):
     shown = f"ko/{KOREAN_DOCS[0]}"
-    history, _, _, _, data, _ = handlers.respond(QUESTION, 3, [], None, shown, None, None)
+    history, _, _, _, data, *_ = handlers.respond(QUESTION, 3, [], None, None, shown, None, None)
     assert data["passages"], history[-1]["content"]
     assert {p["shown_source"] for p in data["passages"]} == {shown}
 
 
 def test_a_filtered_answer_says_so_and_an_empty_one_says_why(handlers):
-    history, _, box, *_ = handlers.respond(QUESTION, 3, [], "ko", None, "2023-01", "2023-12")
+    history, _, box, *_ = handlers.respond(QUESTION, 3, [], None, "ko", None, "2023-01", "2023-12")
     reply = history[-1]["content"]
     assert "Filtered: ko, since 2023-01, until 2023-12" in reply
     assert box == ""
     assert reply.count('class="qa-card') >= 1 and "한국어" in reply
 
-    history, *_ = handlers.respond(QUESTION, 3, [], "en", None, "2030", None)
+    history, *_ = handlers.respond(QUESTION, 3, [], None, "en", None, "2030", None)
     assert "No passage passes these filters" in history[-1]["content"]
     assert 'class="qa-card' not in history[-1]["content"]
 
 
 def test_a_bad_date_is_one_line_and_the_question_stays(handlers):
-    history, _, box, *_ = handlers.respond(QUESTION, 3, [], None, None, "last year", None)
+    history, _, box, *_ = handlers.respond(QUESTION, 3, [], None, None, None, "last year", None)
     assert box == QUESTION
     assert (
         "the start date must be a date as yyyy, yyyy-mm or yyyy-mm-dd"
@@ -151,7 +151,7 @@ def test_an_added_document_joins_the_choices(handlers, tmp_path):
 def test_an_impossible_date_is_one_line_in_the_chat_and_at_ask(handlers):
     from gradio import Error
 
-    history, _, box, *_ = handlers.respond(QUESTION, 3, [], None, None, None, "2025-02-30")
+    history, _, box, *_ = handlers.respond(QUESTION, 3, [], None, None, None, None, "2025-02-30")
     assert box == QUESTION
     assert "not a date on the calendar" in history[-1]["content"]
     with pytest.raises(Error, match="not a date on the calendar"):

@@ -3,6 +3,7 @@ the seed and the shared archive: the Timeline tab (issue 30) and links to a para
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -83,3 +84,63 @@ def test_timeline_entry_links_open_their_paragraph(archive_server, page):
     cited = page.locator("#source-view .src-cited")
     cited.wait_for()
     assert cited.get_attribute("data-paragraph") == href.rsplit("=", 1)[1]
+
+
+KOREAN_CONVERSATION = [
+    "2022년 7월 발리에서 열린 한미일 외교장관 회의에서 북한 미사일에 대해 무슨 말을 했나요?",
+    "그 회의에서 애도의 뜻도 표했나요?",
+    "누가 참석했나요?",
+]
+
+
+def _ask(page, question: str) -> None:
+    replies = page.locator("#chat [data-testid='bot']")
+    before = replies.count()
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    replies.nth(before).wait_for()
+
+
+def test_a_korean_conversation_shows_its_context_drops_it_and_exports(
+    archive_server, page, archive_index
+):
+    from assistant import Assistant
+
+    qa = Assistant.load(archive_index)
+    open_page(page, archive_server)
+    for question in KOREAN_CONVERSATION:
+        _ask(page, question)
+    replies = page.locator("#chat [data-testid='bot']")
+    assert replies.nth(0).locator(".qa-read-as").count() == 0
+    for turn in (1, 2):
+        read_as = replies.nth(turn).locator(".qa-read-as").inner_text()
+        assert read_as.startswith("Read as a follow-up on: 블링컨")
+    expected = qa.ask(KOREAN_CONVERSATION[2], history=KOREAN_CONVERSATION[:2])
+    first_card = replies.nth(2).locator(".qa-card").first
+    top = expected.passages[0]
+    assert first_card.locator(".qa-cite").inner_text() == f"{top.doc} ¶{top.paragraph}"
+
+    # one click drops the context: the last question again, on its own
+    page.locator("#drop-context").click()
+    replies.nth(3).wait_for()
+    assert replies.nth(3).locator(".qa-read-as").count() == 0
+    alone = qa.ask(KOREAN_CONVERSATION[2]).passages[0]
+    assert (
+        replies.nth(3).locator(".qa-cite").first.inner_text() == f"{alone.doc} ¶{alone.paragraph}"
+    )
+    assert not page.locator("#drop-context").is_visible()
+
+    # the conversation as Markdown quotes every cited passage exactly
+    page.get_by_text("Take the answers away (Markdown)").click()
+    markdown = page.locator("#export-text .cm-content").inner_text()
+    for passage in expected.passages:
+        quoted = "\n".join(f"> {line}" for line in passage.text.split("\n"))
+        assert quoted in markdown
+    with page.expect_download() as downloading:
+        page.locator("#export-download").click()
+    downloaded = Path(downloading.value.path()).read_text(encoding="utf-8")
+    assert downloaded.startswith("# Questions and cited answers")
+    assert downloaded.count("\n## ") == 4
+    for passage in expected.passages:
+        assert "\n".join(f"> {line}" for line in passage.text.split("\n")) in downloaded

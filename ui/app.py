@@ -12,8 +12,9 @@ import ipaddress
 import logging
 import os
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 import gradio as gr
 
 from assistant import Assistant, AssistantError
+from assistant.answer.links import paragraph_link
 from assistant.api import check_k, check_whole_number
 from assistant.indexing.indexer import STAGES
 from assistant.interfaces.console import print_progress
-from ui import render, timeline_view
+from ui import export, render, timeline_view
 from ui.calls import CallGate
 from ui.filters import FilterControls, SearchFilters, filter_panel, refreshed_choices
-from ui.render import paragraph_link
 from ui.uploads import (
     MAX_UPLOAD_BYTES,
     MAX_UPLOAD_FILES,
@@ -166,19 +167,27 @@ class ChatHandlers:
         self.assistant = assistant
         self.uploads = uploads
         self.full_paths = full_paths
+        self._exports = Path(tempfile.mkdtemp(prefix="assistant-exports-"))
+        """Markdown files offered for download (Gradio serves copies of them)."""
 
     def _answer(
-        self, question: str, k: int, filters: SearchFilters | None = None
+        self,
+        question: str,
+        k: int,
+        filters: SearchFilters | None = None,
+        earlier: list[str] | None = None,
     ) -> tuple[Any, dict[str, Any]]:
         """The answer from an intact, current index (reload refuses a damaged one), and its
         JSON with each source shown relative to the indexed folder unless full_paths."""
         self.assistant.reload()
-        answer = self.assistant.ask(question, k=k, **(filters or SearchFilters()).as_kwargs())
+        kwargs = (filters or SearchFilters()).as_kwargs()
+        answer = self.assistant.ask(question, k=k, history=earlier or None, **kwargs)
         data = answer.to_dict()
         for passage in data["passages"]:
             for shown in (passage, *passage.get("versions", [])):
                 full = shown["source"]
                 shown["shown_source"] = self.assistant.shown_source(full, self.full_paths)
+            passage["link"] = paragraph_link(passage["shown_source"], passage["paragraph"])
         return answer, data
 
     def _public(self, error: AssistantError) -> str:
@@ -190,45 +199,52 @@ class ChatHandlers:
         question: str,
         k: float,
         history: list[dict[str, Any]] | None,
+        conversation: Conversation | None,
         language: str | None = None,
         document: str | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
     ):
-        """Answer a question typed in the page, with the Filters accordion's choices; a bad
-        filter is one line in the chat and the question stays in the box."""
+        """Answer a question typed in the page, as a follow-up of the conversation's earlier
+        questions, with the Filters accordion's choices; a bad filter is one line in the chat
+        and the question stays in the box."""
         history = _trimmed_history(history)
+        conversation = conversation or Conversation()
         question = question or ""
         try:
             filters = SearchFilters.from_form(
                 language, self._indexed_source(document), date_from, date_to
             )
-            answer, data = self._answer(question, _page_k(k), filters)
-        except AssistantError as exc:
-            if question.strip():
-                history.append({"role": "user", "content": render.question_html(question)})
-            history.append({"role": "assistant", "content": render.error_html(self._public(exc))})
-            return history, history, question, gr.update(), gr.update(), gr.update()
-        except Exception:
-            log.exception("answering %r failed", question[:200])
-            history.append(
-                {
-                    "role": "assistant",
-                    "content": render.error_html(
-                        "something went wrong while answering; the details are in the server log"
-                    ),
-                }
-            )
-            return history, history, question, gr.update(), gr.update(), gr.update()
+            answer, data = self._answer(question, _page_k(k), filters, conversation.asked)
+        except Exception as exc:
+            if isinstance(exc, AssistantError):
+                message = self._public(exc)
+                if question.strip():
+                    history.append({"role": "user", "content": render.question_html(question)})
+            else:
+                log.exception("answering %r failed", question[:200])
+                message = "something went wrong while answering; the details are in the server log"
+            history.append({"role": "assistant", "content": render.error_html(message)})
+            unchanged = [gr.update()] * 7
+            return history, history, question, *unchanged
+        conversation = conversation.after(answer.question, data)
+        return self._reply(history, conversation, answer, data, filters)
+
+    def _reply(
+        self,
+        history: list[dict[str, Any]],
+        conversation: Conversation,
+        answer: Any,
+        data: dict[str, Any],
+        filters: SearchFilters,
+    ) -> tuple[Any, ...]:
+        """The page after an answer: the chat, the Source panel, the export and whether the
+        context can be dropped."""
         history.append({"role": "user", "content": render.question_html(answer.question)})
-        history.append(
-            {
-                "role": "assistant",
-                "content": render.answer_html(
-                    data, answer.notice, self.assistant.document_paragraphs, filters.summary()
-                ),
-            }
+        content = render.answer_html(
+            data, answer.notice, self.assistant.document_paragraphs, filters.summary()
         )
+        history.append({"role": "assistant", "content": content})
         choices = _source_choices(data)
         return (
             history,
@@ -237,7 +253,35 @@ class ChatHandlers:
             gr.update(choices=choices, value=0 if choices else None),
             data,
             _source_view(self.assistant, data, 0),
+            conversation,
+            *self._export(conversation),
+            gr.update(visible=bool(data.get("context"))),
         )
+
+    def _export(self, conversation: Conversation) -> tuple[str, str | None]:
+        """The conversation as Markdown, shown (to copy) and as a file to download."""
+        text = export.conversation_markdown(conversation.answers, EXPORT_TITLE)
+        if not conversation.answers:
+            return text, None
+        return text, str(export.saved(text, self._exports))
+
+    def drop_context(
+        self,
+        k: float,
+        history: list[dict[str, Any]] | None,
+        conversation: Conversation | None,
+        language: str | None = None,
+        document: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ):
+        """Ask the last question again on its own, and start the conversation afresh from it."""
+        conversation = conversation or Conversation()
+        if not conversation.asked:
+            return (history, history, "", *[gr.update()] * 6, gr.update(visible=False))
+        last = conversation.asked[-1]
+        fresh = Conversation(answers=list(conversation.answers))  # the export keeps both replies
+        return self.respond(last, k, history, fresh, language, document, date_from, date_to)
 
     def _timeline(self, question: str, filters: SearchFilters) -> dict[str, Any]:
         """The timeline's JSON from an intact, current index: sources shown as in answers,
@@ -341,7 +385,18 @@ class ChatHandlers:
         return _source_view(self.assistant, answer, choice)
 
     def clear(self):
-        return [], [], "", gr.update(choices=[], value=None), None, render.empty_source_html()
+        empty = Conversation()
+        return (
+            [],
+            [],
+            "",
+            gr.update(choices=[], value=None),
+            None,
+            render.empty_source_html(),
+            empty,
+            *self._export(empty),
+            gr.update(visible=False),
+        )
 
     def ask(
         self,
@@ -351,15 +406,18 @@ class ChatHandlers:
         source: str | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
+        history: list[str] | None = None,
     ) -> dict:
         """Answer a question with the k best passages: the JSON of `assistant ask --json`.
         ``language`` (ja, en, ko, ...), ``source`` (a document's path or file name) and
-        ``date_from``/``date_to`` (YYYY, YYYY-MM or YYYY-MM-DD) restrict the search."""
+        ``date_from``/``date_to`` (YYYY, YYYY-MM or YYYY-MM-DD) restrict the search;
+        ``history`` (the conversation's earlier questions, oldest first) makes it a follow-up.
+        Each passage carries a ``link`` that opens its paragraph in the chat."""
         try:
             filters = SearchFilters.from_form(
                 language, self._indexed_source(source), date_from, date_to
             )
-            _, data = self._answer(question, k, filters)  # the library takes 3.0 as 3
+            _, data = self._answer(question, k, filters, history)  # the library takes 3.0 as 3
         except AssistantError as exc:  # one line, no traceback, no path of this machine
             raise gr.Error(self._public(exc), print_exception=False) from exc
         for passage in data["passages"]:
@@ -409,6 +467,30 @@ class ChatHandlers:
 # -- the page --------------------------------------------------------------------------------
 
 
+EXPORT_TITLE = "Questions and cited answers"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One visitor's conversation, kept on the server: the questions asked since the context
+    was last dropped (what follow-ups are read against) and every answer (what is exported)."""
+
+    asked: list[str] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+
+    def after(self, question: str, answer: dict[str, Any]) -> Conversation:
+        """The conversation with one more question and its answer (the last MAX_ASKED asked,
+        the last MAX_EXPORTED answered)."""
+        asked = [*self.asked, question][-MAX_ASKED:]
+        return Conversation(asked, [*self.answers, answer][-MAX_EXPORTED:])
+
+
+MAX_ASKED = 20
+"""Earlier questions kept per visitor for follow-ups (the library reads the last few)."""
+MAX_EXPORTED = 50
+"""Answers kept per visitor for the export (bounded like the chat itself)."""
+
+
 @dataclass
 class TimelineControls:
     topic: gr.Textbox
@@ -431,6 +513,12 @@ class ChatPage:
     """The conversation, kept on the server: the page never sends it back, so a forged or
     oversized history cannot reach the server (Gradio logged one error line per bad message)."""
     timeline: TimelineControls
+    conversation: gr.State
+    """The questions follow-ups are read against and the answers to export (``Conversation``),
+    kept on the server like ``history``."""
+    drop_context: gr.Button
+    export_text: gr.Code
+    download: gr.DownloadButton
 
     @property
     def outputs(self) -> list[Any]:
@@ -441,6 +529,10 @@ class ChatPage:
             self.cited,
             self.latest_answer,
             self.source_view,
+            self.conversation,
+            self.export_text,
+            self.download,
+            self.drop_context,
         ]
 
 
@@ -474,6 +566,27 @@ def _chat_tab() -> tuple[gr.Chatbot, gr.Textbox, gr.Slider, gr.Button]:
     return chatbot, question, k, clear_button
 
 
+def _conversation_tools() -> tuple[gr.Button, gr.Code, gr.DownloadButton]:
+    """Dropping a follow-up's context, and the conversation as Markdown to copy or download."""
+    drop = gr.Button(
+        "Ask the last question again without the earlier ones",
+        visible=False,
+        variant="secondary",
+        size="sm",
+        elem_id="drop-context",
+    )
+    with gr.Accordion("Take the answers away (Markdown)", open=False, elem_id="export-panel"):
+        text = gr.Code(
+            export.conversation_markdown([], EXPORT_TITLE),
+            language="markdown",
+            label="The conversation with its citations (copy button at the top right)",
+            interactive=False,
+            elem_id="export-text",
+        )
+        download = gr.DownloadButton("Download as .md", value=None, elem_id="export-download")
+    return drop, text, download
+
+
 def _timeline_tab() -> TimelineControls:
     topic = gr.Textbox(
         show_label=False,
@@ -490,6 +603,7 @@ def _chat_page(assistant: Assistant, full_paths: bool = False) -> ChatPage:
     with gr.Tabs():
         with gr.Tab("Chat", id="chat-tab"):
             chatbot, question, k, clear_button = _chat_tab()
+            drop, export_text, download = _conversation_tools()
         with gr.Tab("Timeline", id="timeline-tab", elem_id="timeline-tab"):
             timeline = _timeline_tab()
     filters = filter_panel(assistant, full_paths)
@@ -508,6 +622,10 @@ def _chat_page(assistant: Assistant, full_paths: bool = False) -> ChatPage:
         gr.State(None),
         gr.State([]),
         timeline,
+        gr.State(Conversation()),
+        drop,
+        export_text,
+        download,
     )
 
 
@@ -548,7 +666,14 @@ def _wire_chat(page: ChatPage, handlers: ChatHandlers) -> None:
     routes are closed in create_app)."""
     page.question.submit(
         handlers.respond,
-        [page.question, page.k, page.history, *page.filters.inputs],
+        [page.question, page.k, page.history, page.conversation, *page.filters.inputs],
+        page.outputs,
+        api_visibility="private",
+        concurrency_id="ask",
+    ).then(None, js=SCROLL_TO_REPLY_JS)
+    page.drop_context.click(
+        handlers.drop_context,
+        [page.k, page.history, page.conversation, *page.filters.inputs],
         page.outputs,
         api_visibility="private",
         concurrency_id="ask",

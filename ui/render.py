@@ -30,6 +30,8 @@ CSS = """
 .qa-notice { margin: 0; padding: 6px 10px; border-radius: 6px; background: #fef9c3;
   color: #713f12; font-size: 0.92em; }
 .qa-filtered { margin: 0; font-size: 0.88em; color: #1e40af; }
+.qa-read-as { margin: 0; font-size: 0.9em; color: #1e3a8a; font-style: italic; }
+.qa-link { font-size: 0.85em; margin-left: auto; }
 .qa-error { margin: 0; padding: 8px 12px; border-radius: 6px; background: #fee2e2;
   color: #7f1d1d; }
 .qa-label { margin: 0; font-size: 0.92em; color: #57534e; }
@@ -108,14 +110,6 @@ def page_label(page: Any) -> str:
     return f", p. {int(page)}" if page is not None else ""
 
 
-def paragraph_link(source: str, paragraph: int) -> str:
-    """The page's address for one paragraph, relative to the page (``?doc=...&p=7``): opening it
-    shows that paragraph in the Source panel. ``source`` as the page shows it."""
-    from urllib.parse import urlencode
-
-    return "?" + urlencode({"doc": source, "p": int(paragraph)})
-
-
 def source_link(passage: dict[str, Any]) -> str:
     """The source as shown under a card: a link for a document fetched from a URL."""
     url = passage.get("url")
@@ -176,11 +170,15 @@ def passage_card(
             f"</div></details>"
         )
     weak = "" if strong else " qa-weak"
+    link = ""
+    if passage.get("link"):  # opens this paragraph in the chat: a page of its own
+        href = escape(passage["link"], quote=True)
+        link = f'<a class="qa-link" href="{href}" target="_blank" rel="noopener">link</a>'
     return (
         f'<div class="qa-card{weak}" data-rank="{rank}">'
         f'<div class="qa-head"><span class="qa-rank">{rank}</span>'
         f'<span class="qa-cite">{escape(title)}</span>{section}{_language_badge(passage)}'
-        f"{_score_cue(float(passage['score']), strong)}</div>"
+        f"{_score_cue(float(passage['score']), strong)}{link}</div>"
         f"{_body(passage, rank)}{details}</div>"
     )
 
@@ -241,6 +239,9 @@ def answer_html(
         parts.append(f'<p class="qa-filtered">{escape(filtered)}</p>')
     if notice:
         parts.append(f'<p class="qa-notice">Note: {escape(notice)}</p>')
+    context = answer.get("context")
+    if context:
+        parts.append(f'<p class="qa-read-as">{escape(context["read_as"])}</p>')
     if not passages and filtered:
         parts.append(
             '<p class="qa-status qa-unsure">No passage passes these filters; widen or clear '

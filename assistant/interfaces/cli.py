@@ -82,6 +82,13 @@ def _add_ask_and_eval(commands: Any) -> None:
     ask.add_argument("--k", type=int, default=3, help="passages to show (default 3)")
     ask.add_argument("--json", action="store_true", help="print JSON")
     ask.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
+    ask.add_argument(
+        "--after",
+        action="append",
+        metavar="QUESTION",
+        help="an earlier question of the conversation (repeat, oldest first): the question is "
+        "read as its follow-up",
+    )
     _add_filters(ask)
 
     timeline = commands.add_parser(
@@ -242,10 +249,17 @@ def _require_mcp() -> None:
         )
 
 
-def _print_answer(answer, as_json: bool) -> None:
+def _print_answer(answer, as_json: bool, shown_source: Any = str) -> None:
     if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        from assistant.answer.links import paragraph_link
+
+        data = answer.to_dict()
+        for passage in data["passages"]:  # opens the paragraph in a chat serving this index
+            passage["link"] = paragraph_link(shown_source(passage["source"]), passage["paragraph"])
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    if answer.context:
+        print(answer.context["read_as"])
     if not answer.confident:
         why = f" {answer.notice}" if answer.notice else ""
         print(f"Nothing in the documents seems to answer this.{why} Closest passages:\n")
@@ -339,7 +353,9 @@ def _run(args: argparse.Namespace) -> int:
         filters = _filters(args)
         if notice:
             print(f"note: {notice}", file=sys.stderr)
-        _print_answer(_load(args.index).ask(question, k=args.k, **filters), args.json)
+        qa = _load(args.index)
+        answer = qa.ask(question, k=args.k, history=args.after, **filters)
+        _print_answer(answer, args.json, qa.shown_source)
         return 0
     if args.command == "timeline":
         question = _question_argument(args.question)

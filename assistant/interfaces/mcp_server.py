@@ -80,6 +80,16 @@ SourceArg = Annotated[
     WithJsonSchema({"type": "string"}),
     Field(description="The document's source (or title), as given by list_documents or a passage."),
 ]
+HistoryArg = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}],
+            "default": None,
+        }
+    ),
+    Field(description="Earlier questions of the conversation, oldest first (for a follow-up)."),
+]
 DateArg = Annotated[
     Any,
     WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}),
@@ -133,6 +143,10 @@ class SearchResult(BaseModel):
     question: str
     confident: bool = Field(description="False when nothing in the documents answers it.")
     notice: str | None = Field(description="Set when the passages do not answer the question.")
+    read_as: str | None = Field(
+        default=None,
+        description="How a follow-up was read, when `history` gave it context (else null).",
+    )
     passages: list[QuotedPassage]
 
 
@@ -302,12 +316,15 @@ class CitedSearch:
         k: object = DEFAULT_K,
         language: object = None,
         document: object = None,
+        history: object = None,
     ) -> SearchResult:
         clean_question(question)  # checked first: its error is the one to see
         k = check_k(k)
         self.refresh()
         source = self.resolve_document(document)["source"] if document is not None else None
-        answer = self.assistant.ask(question, k=k, language=language, source=source)
+        answer = self.assistant.ask(
+            question, k=k, language=language, source=source, history=history
+        )
         documents = self._documents()
         passages = [
             quoted(p, documents.get(p.source, {}), self.shown(p.source)) for p in answer.passages
@@ -321,6 +338,7 @@ class CitedSearch:
             question=answer.question,
             confident=answer.confident and bool(passages),
             notice=" ".join(notices) or None,
+            read_as=answer.context["read_as"] if answer.context else None,
             passages=passages,
         )
 
@@ -400,6 +418,8 @@ class CitedSearch:
 def render_search(result: SearchResult) -> str:
     """Each passage as its citation, then the quotation; the notice first when there is one."""
     lines = []
+    if result.read_as:
+        lines += [result.read_as, ""]
     if result.notice:
         lines += [f"Note: {result.notice}", ""]
     for rank, p in enumerate(result.passages, start=1):
@@ -530,13 +550,15 @@ def create_server(assistant: Assistant, full_paths: bool = False) -> MCPServer:
         k: KArg = DEFAULT_K,
         language: LanguageArg = None,
         document: DocumentArg = None,
+        history: HistoryArg = None,
     ) -> Annotated[CallToolResult, SearchResult]:
         """Find the paragraphs of the documents that answer a question and quote them verbatim,
         best first, each with its citation (document title, ¶ paragraph number, section) and the
         answering sentence. The passages are quotations from the source, not summaries: quote
         them with their citation. When `confident` is false nothing in the documents answers the
-        question and `notice` says so."""
-        return answer(render_search, lambda: tools.search(question, k, language, document))
+        question and `notice` says so. For a follow-up in a conversation, pass the earlier
+        questions as `history`: it is then read in their context (`read_as` says how)."""
+        return answer(render_search, lambda: tools.search(question, k, language, document, history))
 
     @server.tool(title="Topic timeline across the statements", annotations=read_only)
     def topic_timeline(

@@ -25,8 +25,9 @@ from assistant.encoding.encoder import Encoder
 from assistant.indexing.calibration import Calibration
 from assistant.indexing.store import StoredIndex
 from assistant.ingest.documents import file_name
-from assistant.retrieval import scoring
+from assistant.retrieval import conversation, scoring
 from assistant.retrieval.candidates import Candidates, EvidenceTerm
+from assistant.retrieval.conversation import Context
 from assistant.retrieval.filters import Filters
 from assistant.retrieval.question import Question
 from assistant.retrieval.terms import TERMS
@@ -49,6 +50,8 @@ class Retrieval:
     hits: list[Hit]
     confident: bool
     notice: str | None = None
+    followed: bool = False
+    """Whether the question was read as a follow-up in the conversation's context."""
 
 
 @dataclass
@@ -101,20 +104,28 @@ class Retriever:
         mode: str = "hybrid",
         filters: Filters | None = None,
         config: Config | None = None,
+        context: Context | None = None,
     ) -> Retrieval:
-        """The k best passages for ``question`` and whether the corpus answers it."""
+        """The k best passages for ``question`` and whether the corpus answers it; with the
+        ``context`` of a conversation (``retrieval.conversation``), as a follow-up."""
         config = config or self.config
         q = question if isinstance(question, Question) else Question.parse(question)
         scored = self.score(q, mode, filters, config)
         if scored is None:
             return Retrieval([], False)
         candidates, ranking = scored.candidates, scored.ranking
+        margin = confidence.margin(
+            float(scored.closeness.max()), scored.vector, self.calibration.background
+        )
+        followed = context is not None and not self.calibration.confident(
+            margin, q.language, config.standalone_quantile
+        )
+        if followed:
+            prior = conversation.prior(self.passage_files, candidates.ids, context)
+            ranking = ranking + config.context_weight * self.calibration.spread * prior
         order = np.argsort(-ranking, kind="stable")
         hits = self.highlighted(
             candidates, order[:k], ranking, scored.sentence, scored.tokens, config
-        )
-        margin = confidence.margin(
-            float(scored.closeness.max()), scored.vector, self.calibration.background
         )
         confident = self.calibration.confident(margin, q.language, config.confidence_quantile)
         ranked = Ranked(
@@ -124,8 +135,8 @@ class Retriever:
         for name in config.checks:
             notice = self.check(name)(q, ranked)
             if notice:
-                return Retrieval(hits, False, notice)
-        return Retrieval(hits, confident)
+                return Retrieval(hits, False, notice, followed)
+        return Retrieval(hits, confident, followed=followed)
 
     def score(
         self, q: Question, mode: str, filters: Filters | None, config: Config
