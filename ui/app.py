@@ -136,7 +136,8 @@ def _source_view(assistant: Assistant, answer: dict[str, Any] | None, choice: in
 
 
 def _document_view(assistant: Assistant, passage: dict[str, Any], shown: str | None) -> str:
-    """One document of the index as a source view, at ``passage``'s paragraph."""
+    """One document of the index as a source view, at ``passage``'s paragraph (whole, its
+    answering sentence marked in the cited part)."""
     source = passage["source"]
     return render.source_html(
         _document_title(assistant, source, passage["doc"]),
@@ -144,6 +145,7 @@ def _document_view(assistant: Assistant, passage: dict[str, Any], shown: str | N
         assistant.document_paragraphs(source),
         int(passage["paragraph"]),
         passage.get("highlight"),
+        int(passage.get("part", 1)),
     )
 
 
@@ -219,7 +221,7 @@ class ChatHandlers:
             {
                 "role": "assistant",
                 "content": render.answer_html(
-                    data, answer.notice, self.assistant.document_paragraphs, filters.summary()
+                    data, answer.notice, self.assistant.document_passages, filters.summary()
                 ),
             }
         )

@@ -178,15 +178,23 @@ class UploadOutcome:
 
 
 def _sentence_count_or_reason(path: Path) -> tuple[int, str | None]:
-    """How many sentences the file holds once read, or why it cannot be indexed."""
+    """How many sentences the file holds once read and cut into passages (a sentence longer
+    than a passage counts once per piece, as each is embedded), or why it cannot be indexed."""
     from assistant.errors import CorpusError
+    from assistant.ingest.chunking import split_paragraph
     from assistant.ingest.documents import read_corpus
 
     try:
         corpus = read_corpus([path])
     except CorpusError:
         return 0, "no readable text (empty, binary or unreadable)"
-    return sum(len(p.sentences) for d in corpus.documents for p in d.paragraphs), None
+    parts = (
+        part
+        for document in corpus.documents
+        for paragraph in document.paragraphs
+        for part in split_paragraph(paragraph.text, paragraph.sentences)
+    )
+    return sum(len(part.sentences) for part in parts), None
 
 
 class UploadWorker:
