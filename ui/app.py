@@ -58,31 +58,46 @@ GRADIO_CACHE_SECONDS = (600, 600)
 after ten minutes (the uploads themselves were copied into the index), and all at exit."""
 UPLOAD_POLL_SECONDS = 0.5
 
-SCROLL_TO_CITED_JS = """
-() => {
-  setTimeout(() => {
+_SCROLL_SOURCE_JS = """
     const box = document.querySelector('#source-view .src-scroll');
     const cited = box && box.querySelector('.src-cited');
-    if (cited) box.scrollTop = Math.max(0, cited.offsetTop - 24);
-  }, 120);
+    if (cited) {
+      const mark = cited.querySelector('mark');
+      let top = cited.offsetTop - 24;
+      if (mark && mark.offsetTop + mark.offsetHeight > top + box.clientHeight) {
+        top = mark.offsetTop - 48;  // deep in a long paragraph: the answer, not the start
+      }
+      box.scrollTop = Math.max(0, top);
+    }
+"""
+"""Scrolls the Source panel (not the page) to the cited paragraph, or, when its answering
+sentence lies below the panel's height (a long paragraph shown whole), to that sentence."""
+
+SCROLL_TO_CITED_JS = (
+    """
+() => {
+  setTimeout(() => {"""
+    + _SCROLL_SOURCE_JS
+    + """  }, 120);
 }
 """
-"""Scrolls the Source panel (not the page) to the highlighted paragraph; no data inside."""
+)
+"""Scrolls the Source panel to the cited paragraph (_SCROLL_SOURCE_JS); no data inside."""
 
-SCROLL_TO_REPLY_JS = """
+SCROLL_TO_REPLY_JS = (
+    """
 () => {
   setTimeout(() => {
     const log = document.querySelector('#chat [role="log"]');
     const asked = log && [...log.querySelectorAll('.user-row')].pop();
     if (asked) {
       log.scrollTop += asked.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
-    }
-    const box = document.querySelector('#source-view .src-scroll');
-    const cited = box && box.querySelector('.src-cited');
-    if (cited) box.scrollTop = Math.max(0, cited.offsetTop - 24);
-  }, 120);
+    }"""
+    + _SCROLL_SOURCE_JS
+    + """  }, 120);
 }
 """
+)
 """After an answer: show the question and the start of its reply (the best passage), not the
 end of the last card, and scroll the Source panel to the cited paragraph."""
 
