@@ -66,7 +66,9 @@ class Passage:
     """A retrieved paragraph with its citation.
 
     ``text`` is the paragraph as it stands in the source (hard-wrapped lines joined) and
-    ``highlight`` is the sentence of it that best answers the question.
+    ``highlight`` is the sentence of it that best answers the question. A paragraph longer than
+    ``chunking.MAX_PASSAGE_CHARS`` is indexed in parts: ``text`` is then part ``part`` of
+    ``parts`` and the citation says so (``¶7 (part 2 of 3)``).
     """
 
     text: str
@@ -87,7 +89,12 @@ class Passage:
     """The web address of a document fetched from a URL (cite by linking to it)."""
     versions: list[dict[str, Any]] = field(default_factory=list)
     """The same paragraph in every language the index has it in (this one first), each as
-    ``{lang, source, paragraph, citation, text, highlight}``; empty when it has no versions."""
+    ``{lang, source, paragraph, part, parts, citation, text, highlight}``; empty when it has
+    no versions."""
+    part: int = 1
+    """Which part of its paragraph ``text`` is (1 for a paragraph indexed whole)."""
+    parts: int = 1
+    """How many parts its paragraph was indexed in (1: the paragraph is ``text``, whole)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -533,6 +540,8 @@ class Assistant:
                 page=h.passage.get("page"),
                 url=h.passage.get("url"),
                 versions=versions,
+                part=h.passage.get("part", 1),
+                parts=h.passage.get("parts", 1),
             )
             for h, versions in hits_and_versions
         ]
@@ -655,7 +664,15 @@ class Assistant:
         return public_message(str(error), self.index_dir, sources, self.manifest.get("inputs", []))
 
     def document_paragraphs(self, source: str) -> list[dict[str, Any]]:
-        """Every paragraph of one indexed document, in order (for a source view)."""
+        """Every paragraph of one indexed document, in order and whole (the parts of a long one
+        joined; ``part_starts`` says where each begins), for a view of the document."""
+        from assistant.indexing.indexer import whole_paragraphs
+
+        return whole_paragraphs(self.document_passages(source))
+
+    def document_passages(self, source: str) -> list[dict[str, Any]]:
+        """Every passage of one indexed document, in order: its paragraphs, each long one in
+        its parts (``part`` of ``parts``), as they are searched and cited."""
         return [p for p in self._retriever.stored.passages if p["source"] == source]
 
     @property

@@ -31,6 +31,8 @@ PASSAGE_FIELDS = [
     "page",  # of a PDF (None otherwise)
     "url",  # of a fetched page (None otherwise)
     "versions",
+    "part",  # of a paragraph longer than a passage (1 of 1 otherwise)
+    "parts",
 ]
 
 

@@ -26,6 +26,7 @@ PASSAGE_KEYS = {
     *("lang", "date"),
     *("page", "url"),  # page of a PDF, address of a fetched page (None otherwise)
     "versions",
+    *("part", "parts"),  # of a paragraph longer than a passage (1 of 1 otherwise)
 }
 
 

@@ -198,6 +198,7 @@ def test_stdio_search_quotes_paragraph_7_first_with_its_citation(stdio, seed_ass
             {"source": "日米韓共同声明"},
             "missing argument 'paragraph' (a whole number, at least 1)",
         ),
+        ("get_paragraph", {"source": "日米韓共同声明", "paragraph": 7, "part": 2}, "from 1 to 1"),
     ],
 )
 def test_stdio_bad_arguments_are_one_line_tool_errors(stdio, tool, arguments, message):

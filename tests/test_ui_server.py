@@ -226,6 +226,49 @@ def test_the_source_view_numbers_paragraphs_and_anchors_the_cited_one():
     assert html.count('class="src-section"') == 1  # ¶2 and ¶3 share a section
 
 
+def _parts_of(text: str, starts: list[int]) -> list[dict]:
+    """A paragraph indexed in parts, as Assistant.document_passages gives it."""
+    ends = [*starts[1:], len(text)]
+    return [
+        {
+            "text": text[a:b],
+            "paragraph": 2,
+            "part": number,
+            "parts": len(starts),
+            "section": None,
+            "citation": f"題 ¶2 (part {number} of {len(starts)})",
+        }
+        for number, (a, b) in enumerate(zip(starts, ends, strict=True), start=1)
+    ]
+
+
+def test_a_paragraph_in_parts_is_whole_in_the_source_view_marked_in_the_cited_part():
+    """The same sentence in two parts: the mark is in the part the answer cites."""
+    from ui import render
+
+    text = "同じ文です。別の文です。同じ文です。最後の文です。"
+    whole = {"text": text, "paragraph": 2, "section": None, "parts": 2, "part_starts": [0, 12]}
+    html = render.source_html("題", "a.txt", [_paragraphs()[0], whole], 2, "同じ文です。", 2)
+    assert html.count('data-paragraph="2"') == 1
+    assert "同じ文です。別の文です。<mark>同じ文です。</mark>最後の文です。" in html
+    assert ">¶2<" in html  # the whole paragraph has no part in its number
+
+
+def test_a_card_of_a_part_cites_it_and_gives_the_parts_around_it_as_context():
+    from ui import render
+
+    text = "".join(f"第{i}文です。" for i in range(10))
+    passages = [_paragraphs()[0], *_parts_of(text, [0, 12, 24, 36, 48])]
+    cited = {**passages[3], "doc": "題", "source": "a.txt", "score": 0.9}
+    cited["highlight"] = "第4文です。"
+    html = render.passage_card(cited, 1, True, passages)
+    assert "題 ¶2 (part 3 of 5)" in html and "<mark>第4文です。</mark>" in html
+    context = html[html.index('class="qa-context"') :]
+    assert context.count('class="src-para') == 5  # parts 1-5: two either side of part 3
+    assert "¶2 (part 1 of 5)" in context and "一つ目" not in context
+    assert context.count("src-cited") == 1 and "¶2 (part 3 of 5)</span><mark>" in context
+
+
 # -- the rules the server applies to uploads (no server needed) -----------------------------
 
 

@@ -98,6 +98,73 @@ def test_alignment_accuracy_counts_found_and_false_links_in_either_order():
     assert versions.alignment_accuracy([], gold)["a.en.txt|b.ko.txt"]["found"] == 0
 
 
+def _indexed(source: str, lang: str, paragraph: int, text: str, part: int = 1, parts: int = 1):
+    """A passage as an index stores it, with one sentence: its whole text."""
+    from assistant.indexing.indexer import citation_for
+
+    title = source[0].upper()
+    return {
+        "doc": title,
+        "source": source,
+        "section": None,
+        "paragraph": paragraph,
+        "part": part,
+        "parts": parts,
+        "citation": citation_for(title, paragraph, None, None, part, parts),
+        "text": text,
+        "sentences": [[0, len(text)]],
+        "lang": lang,
+        "date": None,
+    }
+
+
+def test_the_parts_of_a_long_paragraph_align_and_answer_as_that_one_paragraph():
+    """Japanese ¶2 is indexed in three parts, its English version whole: alignment sees one ¶2
+    on each side, two parts found count as one answer, and each version quotes one part."""
+    from types import SimpleNamespace
+
+    from assistant.retrieval.retriever import Hit
+
+    passages = [
+        _indexed("a.ja.txt", "ja", 1, "一"),
+        *(_indexed("a.ja.txt", "ja", 2, f"二の{n}", n, 3) for n in (1, 2, 3)),
+        _indexed("a.ja.txt", "ja", 3, "三"),
+        _indexed("b.en.txt", "en", 1, "one"),
+        _indexed("b.en.txt", "en", 2, "two"),
+        _indexed("b.en.txt", "en", 3, "three"),
+    ]
+    e = np.eye(8, dtype=np.float32)
+    vectors = np.stack(
+        [e[0], e[1] + 0.3 * e[5], e[1] + 0.3 * e[6], e[1] + 0.1 * e[7], e[2], e[0], e[1], e[2]]
+    )
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    documents = versions.version_documents(passages, vectors, {})
+    assert [d.paragraphs for d in documents] == [[1, 2, 3], [1, 2, 3]]
+    found = versions.find_versions(documents)
+    (alignment,) = found["alignments"]
+    assert [(a, b) for a, b, _ in alignment["links"]] == [([1], [1]), ([2], [2]), ([3], [3])]
+
+    stored = SimpleNamespace(
+        passages=passages, manifest={"alignments": found["alignments"]}, sentence_vectors=vectors
+    )
+    starts = np.arange(len(passages) + 1)
+    hits = [
+        Hit(passages[2], 0.9, "二の2"),
+        Hit(passages[3], 0.8, "二の3"),
+        Hit(passages[0], 0.7, "一"),
+    ]
+    answers = versions.with_versions(hits, 3, stored, starts, "ja")
+    assert [hit.passage["citation"] for hit, _ in answers] == ["A ¶2 (part 2 of 3)", "A ¶1"]
+    quoted = [(v["citation"], v["text"], v["part"], v["parts"]) for v in answers[0][1]]
+    assert quoted == [("A ¶2 (part 2 of 3)", "二の2", 2, 3), ("B ¶2", "two", 1, 1)]
+    # asked from the English side, the Japanese version quotes the part closest to its answer
+    (answer,) = versions.with_versions([Hit(passages[6], 0.9, "two")], 1, stored, starts, "en")
+    assert [(v["citation"], v["text"]) for v in answer[1]] == [
+        ("B ¶2", "two"),
+        ("A ¶2 (part 3 of 3)", "二の3"),
+    ]
+
+
 # -- the real model on the archive ---------------------------------------------------------------
 
 needs_archive = pytest.mark.skipif(

@@ -60,31 +60,46 @@ GRADIO_CACHE_SECONDS = (600, 600)
 after ten minutes (the uploads themselves were copied into the index), and all at exit."""
 UPLOAD_POLL_SECONDS = 0.5
 
-SCROLL_TO_CITED_JS = """
-() => {
-  setTimeout(() => {
+_SCROLL_SOURCE_JS = """
     const box = document.querySelector('#source-view .src-scroll');
     const cited = box && box.querySelector('.src-cited');
-    if (cited) box.scrollTop = Math.max(0, cited.offsetTop - 24);
-  }, 120);
+    if (cited) {
+      const mark = cited.querySelector('mark');
+      let top = cited.offsetTop - 24;
+      if (mark && mark.offsetTop + mark.offsetHeight > top + box.clientHeight) {
+        top = mark.offsetTop - 48;  // deep in a long paragraph: the answer, not the start
+      }
+      box.scrollTop = Math.max(0, top);
+    }
+"""
+"""Scrolls the Source panel (not the page) to the cited paragraph, or, when its answering
+sentence lies below the panel's height (a long paragraph shown whole), to that sentence."""
+
+SCROLL_TO_CITED_JS = (
+    """
+() => {
+  setTimeout(() => {"""
+    + _SCROLL_SOURCE_JS
+    + """  }, 120);
 }
 """
-"""Scrolls the Source panel (not the page) to the highlighted paragraph; no data inside."""
+)
+"""Scrolls the Source panel to the cited paragraph (_SCROLL_SOURCE_JS); no data inside."""
 
-SCROLL_TO_REPLY_JS = """
+SCROLL_TO_REPLY_JS = (
+    """
 () => {
   setTimeout(() => {
     const log = document.querySelector('#chat [role="log"]');
     const asked = log && [...log.querySelectorAll('.user-row')].pop();
     if (asked) {
       log.scrollTop += asked.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
-    }
-    const box = document.querySelector('#source-view .src-scroll');
-    const cited = box && box.querySelector('.src-cited');
-    if (cited) box.scrollTop = Math.max(0, cited.offsetTop - 24);
-  }, 120);
+    }"""
+    + _SCROLL_SOURCE_JS
+    + """  }, 120);
 }
 """
+)
 """After an answer: show the question and the start of its reply (the best passage), not the
 end of the last card, and scroll the Source panel to the cited paragraph."""
 
@@ -138,7 +153,8 @@ def _source_view(assistant: Assistant, answer: dict[str, Any] | None, choice: in
 
 
 def _document_view(assistant: Assistant, passage: dict[str, Any], shown: str | None) -> str:
-    """One document of the index as a source view, at ``passage``'s paragraph."""
+    """One document of the index as a source view, at ``passage``'s paragraph (whole, its
+    answering sentence marked in the cited part)."""
     source = passage["source"]
     return render.source_html(
         _document_title(assistant, source, passage["doc"]),
@@ -146,6 +162,7 @@ def _document_view(assistant: Assistant, passage: dict[str, Any], shown: str | N
         assistant.document_paragraphs(source),
         int(passage["paragraph"]),
         passage.get("highlight"),
+        int(passage.get("part", 1)),
     )
 
 
@@ -242,7 +259,7 @@ class ChatHandlers:
         context can be dropped."""
         history.append({"role": "user", "content": render.question_html(answer.question)})
         content = render.answer_html(
-            data, answer.notice, self.assistant.document_paragraphs, filters.summary()
+            data, answer.notice, self.assistant.document_passages, filters.summary()
         )
         history.append({"role": "assistant", "content": content})
         choices = _source_choices(data)

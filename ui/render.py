@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from assistant.indexing import indexer
+
 CONTEXT_PARAGRAPHS = 2
 """Paragraphs shown either side of a cited one inside a card; the Source panel has them all."""
 
@@ -87,9 +89,12 @@ CSS = """
 )
 
 
-def highlighted(text: str, highlight: str | None) -> str:
-    """The paragraph as safe HTML, its answering sentence wrapped in ``<mark>``."""
-    start = text.find(highlight) if highlight else -1
+def highlighted(text: str, highlight: str | None, after: int = 0) -> str:
+    """The paragraph as safe HTML, its answering sentence wrapped in ``<mark>`` (its first
+    occurrence from ``after`` on: the cited part of a paragraph indexed in parts)."""
+    start = text.find(highlight, after) if highlight else -1
+    if start < 0 and highlight:
+        start = text.find(highlight)
     if start < 0:
         return escape(text)
     end = start + len(highlight)
@@ -102,6 +107,17 @@ def _score_cue(score: float, strong: bool) -> str:
     return (
         f'<span class="qa-score" title="{label}"><span class="qa-meter">'
         f'<span style="width:{width}%"></span></span>score {score:.3f}</span>'
+    )
+
+
+def paragraph_label(passage: dict[str, Any]) -> str:
+    """``¶7``, or ``¶7 (part 2 of 3)`` for a part of a paragraph indexed in parts (its
+    citation says the same); a whole paragraph (``Assistant.document_paragraphs``, without a
+    ``part``) is ``¶7`` however many parts it was indexed in."""
+    if "part" not in passage:
+        return f"¶{int(passage['paragraph'])}"
+    return indexer.paragraph_label(
+        int(passage["paragraph"]), int(passage["part"]), int(passage.get("parts", 1))
     )
 
 
@@ -120,9 +136,15 @@ def source_link(passage: dict[str, Any]) -> str:
 
 
 def _paragraph_lines(
-    paragraphs: Sequence[dict[str, Any]], cited: int, highlight: str | None, id_prefix: str | None
+    paragraphs: Sequence[dict[str, Any]],
+    cited: int,
+    highlight: str | None,
+    id_prefix: str | None,
+    part: int = 1,
 ) -> list[str]:
-    """Section headings and numbered paragraphs, the cited one highlighted (and anchored)."""
+    """Section headings and numbered paragraphs, the cited one highlighted (and anchored).
+    ``paragraphs`` are whole (``Assistant.document_paragraphs``: the highlight is looked for
+    from the cited ``part`` on) or passages (``document_passages``: the cited part is marked)."""
     lines: list[str] = []
     section = None
     previous_number = 0
@@ -134,13 +156,16 @@ def _paragraph_lines(
         if paragraph.get("section") and paragraph["section"] != section:
             lines.append(f'<h4 class="src-section">{escape(paragraph["section"])}</h4>')
         section = paragraph.get("section")
-        is_cited = number == cited
+        starts = paragraph.get("part_starts") or [0]
+        is_cited = number == cited and int(paragraph.get("part", part)) == part
         anchor = f' id="{id_prefix}-p{number}"' if id_prefix else ""
-        body = highlighted(paragraph["text"], highlight) if is_cited else escape(paragraph["text"])
+        body = escape(paragraph["text"])
+        if is_cited:
+            body = highlighted(paragraph["text"], highlight, starts[min(part, len(starts)) - 1])
         if paragraph.get("code"):
             body = f'<code class="src-code">{body}</code>'
         css = "src-para src-cited" if is_cited else "src-para"
-        label = f"¶{number}" + page_label(paragraph.get("page"))
+        label = paragraph_label(paragraph) + page_label(paragraph.get("page"))
         lines.append(
             f'<p class="{css}"{anchor} data-paragraph="{number}">'
             f'<span class="src-num">{label}</span>{body}</p>'
@@ -148,26 +173,37 @@ def _paragraph_lines(
     return lines
 
 
+def _context(passages: Sequence[dict[str, Any]], passage: dict[str, Any]) -> list[dict[str, Any]]:
+    """The passages around a cited one (CONTEXT_PARAGRAPHS either side): the paragraphs
+    before and after it, or the parts of its own paragraph when it is one of several."""
+    cited = (int(passage["paragraph"]), int(passage.get("part", 1)))
+    for position, other in enumerate(passages):
+        if (int(other["paragraph"]), int(other.get("part", 1))) == cited:
+            first = max(0, position - CONTEXT_PARAGRAPHS)
+            return list(passages[first : position + CONTEXT_PARAGRAPHS + 1])
+    return []
+
+
 def passage_card(
-    passage: dict[str, Any], rank: int, strong: bool, paragraphs: Sequence[dict[str, Any]]
+    passage: dict[str, Any], rank: int, strong: bool, passages: Sequence[dict[str, Any]]
 ) -> str:
-    """One readable card: citation, paragraph with the answer highlighted, score, context."""
+    """One readable card: citation, paragraph with the answer highlighted, score, and the
+    passages around it (``passages``: the document's, ``Assistant.document_passages``)."""
     section = (
         f'<span class="qa-section">{escape(passage["section"])}</span>'
         if passage.get("section")
         else ""
     )
-    cited = int(passage["paragraph"])
-    title = f"{passage['doc']} ¶{cited}" + page_label(passage.get("page"))
-    context = [p for p in paragraphs if abs(int(p["paragraph"]) - cited) <= CONTEXT_PARAGRAPHS]
+    cited, part = int(passage["paragraph"]), int(passage.get("part", 1))
+    title = f"{passage['doc']} {paragraph_label(passage)}" + page_label(passage.get("page"))
+    context = _context(passages, passage)
     details = ""
     if context:
-        total = max(int(p["paragraph"]) for p in paragraphs)
+        total = max(int(p["paragraph"]) for p in passages)
+        lines = _paragraph_lines(context, cited, passage.get("highlight"), None, part)
         details = (
             f"<details><summary>Show in context (¶{cited} of {total})</summary>"
-            f'<div class="qa-context">'
-            f"{''.join(_paragraph_lines(context, cited, passage.get('highlight'), None))}"
-            f"</div></details>"
+            f'<div class="qa-context">{"".join(lines)}</div></details>'
         )
     weak = "" if strong else " qa-weak"
     link = ""
@@ -230,7 +266,8 @@ def answer_html(
 ) -> str:
     """The whole reply for one answer (``answer`` as ``Answer.to_dict()``).
 
-    ``paragraphs_of(source)`` gives a document's paragraphs for the in-card context;
+    ``paragraphs_of(source)`` gives a document's passages for the in-card context
+    (``Assistant.document_passages``: a long paragraph's parts, not the whole of it);
     ``filtered`` says which search filters were on (so missing documents are explained).
     """
     passages = answer["passages"]
@@ -280,10 +317,16 @@ def question_html(question: str) -> str:
 
 
 def source_html(
-    title: str, source: str, paragraphs: Sequence[dict[str, Any]], cited: int, highlight: str | None
+    title: str,
+    source: str,
+    paragraphs: Sequence[dict[str, Any]],
+    cited: int,
+    highlight: str | None,
+    part: int = 1,
 ) -> str:
-    """The whole document, paragraph numbers visible, the cited paragraph highlighted."""
-    lines = _paragraph_lines(paragraphs, cited, highlight, "src")
+    """The whole document, paragraph numbers visible, the cited paragraph highlighted (each
+    paragraph whole, the answering sentence marked in its cited ``part``)."""
+    lines = _paragraph_lines(paragraphs, cited, highlight, "src", part)
     return (
         f'<div class="src-scroll"><div class="src-doc">'
         f'<h3 class="src-title">{escape(title)}</h3>'

@@ -196,10 +196,17 @@ def _count_sentences(path: str) -> int:
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (MAX_READING_MEMORY, MAX_READING_MEMORY))
+    from assistant.ingest.chunking import split_paragraph
     from assistant.ingest.documents import read_corpus
 
     corpus = read_corpus([Path(path)])
-    return sum(len(p.sentences) for d in corpus.documents for p in d.paragraphs)
+    parts = (  # a sentence longer than a passage counts once per piece, as each is embedded
+        part
+        for document in corpus.documents
+        for paragraph in document.paragraphs
+        for part in split_paragraph(paragraph.text, paragraph.sentences)
+    )
+    return sum(len(part.sentences) for part in parts)
 
 
 def _sentence_count_or_reason(

@@ -42,7 +42,15 @@ from assistant.indexing.store import (
     save_index,
 )
 from assistant.indexing.versions import index_versions
-from assistant.ingest.documents import Corpus, Document, FileState, iter_files, read_corpus
+from assistant.ingest.chunking import split_paragraph
+from assistant.ingest.documents import (
+    Corpus,
+    Document,
+    FileState,
+    Paragraph,
+    iter_files,
+    read_corpus,
+)
 from assistant.ingest.provenance import label_uploads
 from assistant.text import LANGUAGES
 
@@ -64,10 +72,25 @@ EMBED_CHUNK = 128
 """Texts per progress step: about 5-10 s of embedding, so a bar moves while staying cheap."""
 
 
-def citation_for(title: str, paragraph: int, section: str | None, page: int | None = None) -> str:
+def paragraph_label(paragraph: int | str, part: int = 1, parts: int = 1) -> str:
+    """``¶7``, or ``¶7 (part 2 of 3)`` for a part of a paragraph cut into passages
+    (chunking.MAX_PASSAGE_CHARS)."""
+    return f"¶{paragraph}" + (f" (part {part} of {parts})" if parts > 1 else "")
+
+
+def citation_for(
+    title: str,
+    paragraph: int | str,
+    section: str | None,
+    page: int | None = None,
+    part: int = 1,
+    parts: int = 1,
+) -> str:
     """``日米韓共同声明 ¶7 (北朝鮮の脅威への対処)``; without a section, ``Title ¶N``; for a
-    document with pages (PDF), ``Title ¶7, p. 2 (section)``."""
-    base = f"{title} ¶{paragraph}" + (f", p. {page}" if page is not None else "")
+    document with pages (PDF), ``Title ¶7, p. 2 (section)``; for the second of three parts of a
+    long paragraph, ``Title ¶7 (part 2 of 3) (section)``."""
+    base = f"{title} {paragraph_label(paragraph, part, parts)}"
+    base += f", p. {page}" if page is not None else ""
     return f"{base} ({section})" if section else base
 
 
@@ -79,39 +102,95 @@ def passage_embedding_text(passage: dict[str, Any]) -> str:
 
 
 def passages_from(documents: list[Document]) -> list[dict[str, Any]]:
+    """The passages to index: one per paragraph, or one per part of a paragraph longer than
+    chunking.MAX_PASSAGE_CHARS. Every document passes here whatever its format, so the cap
+    holds for text, Markdown, HTML, PDF, Word and URLs alike; the parts keep the paragraph's
+    number (versions are aligned, and the source view shows it, by paragraph)."""
     from assistant.ingest.dates import document_months
-    from assistant.text import detect_language
 
     passages = []
     for document in documents:
         months = document_months(document.text, document.date)
         for paragraph in document.paragraphs:
-            own = detect_language(paragraph.text)
-            passages.append(
-                {
-                    "doc": document.title,
-                    "source": document.source,
-                    "section": paragraph.section,
-                    "context": paragraph.section,
-                    "paragraph": paragraph.number,
-                    "citation": citation_for(
-                        document.title, paragraph.number, paragraph.section, paragraph.page
-                    ),
-                    "text": paragraph.text,
-                    "sentences": [[s.start, s.end] for s in paragraph.sentences],
-                    # a paragraph in another language than its document keeps its own
-                    "lang": own if own in LANGUAGES else document.lang,
-                    "date": document.date,
-                    "months": months,
-                    "page": paragraph.page,
-                    "url": document.url,
-                }
-            )
-            if paragraph.code:
-                passages[-1]["code"] = True
+            passages += paragraph_passages(document, paragraph, months)
     for passage in passages:
         passage["hash"] = content_hash(passage_embedding_text(passage))
     return passages
+
+
+def paragraph_passages(
+    document: Document, paragraph: Paragraph, months: list[str]
+) -> list[dict[str, Any]]:
+    """The passages of one paragraph: itself, or its parts (``part`` of ``parts``) cut at
+    sentences, clauses or the cap (chunking.split_paragraph)."""
+    from assistant.text import detect_language
+
+    own = detect_language(paragraph.text)
+    parts = split_paragraph(paragraph.text, paragraph.sentences)
+    passages = []
+    for number, part in enumerate(parts, start=1):
+        passage = {
+            "doc": document.title,
+            "source": document.source,
+            "section": paragraph.section,
+            "context": paragraph.section,
+            "paragraph": paragraph.number,
+            "part": number,
+            "parts": len(parts),
+            "citation": citation_for(
+                document.title,
+                paragraph.number,
+                paragraph.section,
+                paragraph.page,
+                number,
+                len(parts),
+            ),
+            "text": part.text,
+            "sentences": [[s.start, s.end] for s in part.sentences],
+            # a paragraph in another language than its document keeps its own
+            "lang": own if own in LANGUAGES else document.lang,
+            "date": document.date,
+            "months": months,
+            "page": paragraph.page,
+            "url": document.url,
+        }
+        if paragraph.code:
+            passage["code"] = True
+        passages.append(passage)
+    return passages
+
+
+def whole_paragraphs(passages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Passages (in index order) with the parts of each paragraph joined back into it, for a
+    view of the whole document: ``text`` and ``sentences`` of the whole paragraph, its citation
+    without a part, ``parts``, and ``part_starts`` (where each part begins in ``text``)."""
+    whole: list[dict[str, Any]] = []
+    texts: list[list[str]] = []  # each paragraph's parts, joined once at the end
+    for passage in passages:
+        previous = whole[-1] if whole else None
+        if (
+            previous is not None
+            and passage.get("part", 1) > 1
+            and (previous["source"], previous["paragraph"])
+            == (passage["source"], passage["paragraph"])
+        ):
+            offset = previous["part_starts"][-1] + len(texts[-1][-1])
+            previous["sentences"] += [[a + offset, b + offset] for a, b in passage["sentences"]]
+            previous["part_starts"].append(offset)
+            texts[-1].append(passage["text"])
+            continue
+        paragraph = {k: v for k, v in passage.items() if k not in ("hash", "part")}
+        paragraph["sentences"] = list(passage["sentences"])
+        paragraph["part_starts"] = [0]
+        if passage.get("parts", 1) > 1:
+            paragraph["citation"] = citation_for(
+                passage["doc"], passage["paragraph"], passage["section"], passage.get("page")
+            )
+        whole.append(paragraph)
+        texts.append([passage["text"]])
+    for paragraph, parts in zip(whole, texts, strict=True):
+        paragraph["text"] = "".join(parts)
+    return whole
 
 
 def sentence_texts(passage: dict[str, Any]) -> list[str]:

@@ -73,7 +73,7 @@ retriever asks for 100 candidates, so efSearch must stay above that."""
 
 REBUILD_HINT = "rebuild it with: assistant build"
 
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 """What reading, chunking and annotating produce, as a number, raised when a change to them
 makes an index built before answer differently. An index of another pipeline is stale
 (indexer.is_stale): the default index is rebuilt on its next load, and ``assistant build``
@@ -82,7 +82,10 @@ archive: 0.6 s for 86 passages). 2: datelines without a year dated, paragraph nu
 abbreviations no longer sentences, null margins kept per language. 3: the model-dependent
 measures (cosine spread, unrelated questions' margins) in the manifest's ``calibration``;
 passages embedded under their section heading alone (the title/date header did not earn its
-place on the fresh blind sets, docs/evaluation.md)."""
+place on the fresh blind sets, docs/evaluation.md). 4: a paragraph longer than
+chunking.MAX_PASSAGE_CHARS is indexed in parts, and passages carry ``part`` and ``parts``
+(readers take a passage without them for a whole paragraph, so an older index still answers
+until it is rebuilt, and its unchanged vectors are reused)."""
 
 
 def content_hash(text: str) -> str:

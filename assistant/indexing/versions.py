@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -453,17 +454,25 @@ def version_documents(
     bank: dict[str, np.ndarray],
 ) -> list[VersionDocument]:
     """The indexed documents as grouping sees them, from an index's passages (in order) and
-    sentence vectors."""
+    sentence vectors. The parts of a long paragraph are one paragraph here: its vector is the
+    mean of all their sentences, so versions align paragraph by paragraph however cut."""
     dimension = int(sentence_vectors.shape[1]) if len(sentence_vectors) else 0
-    counts = [len(p["sentences"]) for p in passages]
+    firsts: list[dict[str, Any]] = []  # the first passage of each paragraph
+    counts: list[int] = []  # the sentences of each paragraph, over all its parts
+    for passage in passages:
+        if firsts and passage.get("part", 1) > 1 and _same_paragraph(firsts[-1], passage):
+            counts[-1] += len(passage["sentences"])
+        else:
+            firsts.append(passage)
+            counts.append(len(passage["sentences"]))
     vectors = paragraph_vectors(counts, sentence_vectors, dimension)
-    languages = [p.get("lang") or "und" for p in passages]
-    sources = [p["source"] for p in passages]
+    languages = [p.get("lang") or "und" for p in firsts]
+    sources = [p["source"] for p in firsts]
     means = corpus_language_means(vectors, languages, sources, bank)
     vectors = neutral_vectors(vectors, languages, means)
     documents: dict[str, VersionDocument] = {}
     rows: dict[str, list[int]] = {}
-    for row, passage in enumerate(passages):
+    for row, passage in enumerate(firsts):
         source = passage["source"]
         if source not in documents:
             documents[source] = VersionDocument(
@@ -477,6 +486,10 @@ def version_documents(
         # a dateline or quoted line in another language does not change the document's
         document.lang = Counter(languages[i] for i in rows[source]).most_common(1)[0][0]
     return list(documents.values())
+
+
+def _same_paragraph(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    return (first["source"], first["paragraph"]) == (second["source"], second["paragraph"])
 
 
 def index_versions(
@@ -508,15 +521,17 @@ class VersionMap:
         alignments = stored.manifest.get("alignments") or []
         if not alignments:
             return cls({}, [], {})
-        ids = {(p["source"], int(p["paragraph"])): i for i, p in enumerate(stored.passages)}
+        ids: dict[tuple[str, int], list[int]] = {}  # every part of a paragraph
+        for i, p in enumerate(stored.passages):
+            ids.setdefault((p["source"], int(p["paragraph"])), []).append(i)
         edges = []
         for alignment in alignments:
             left, right = alignment["sources"]
             for left_numbers, right_numbers, _score in alignment["links"]:
-                nodes = [ids.get((left, n)) for n in left_numbers]
-                nodes += [ids.get((right, n)) for n in right_numbers]
-                nodes = [n for n in nodes if n is not None]
-                edges += [(str(nodes[0]), str(n)) for n in nodes[1:]]
+                lefts = [i for n in left_numbers for i in ids.get((left, n), [])]
+                rights = [i for n in right_numbers for i in ids.get((right, n), [])]
+                if lefts and rights:
+                    edges += [(str(lefts[0]), str(n)) for n in lefts[1:] + rights]
         cluster_of: dict[int, int] = {}
         clusters: list[dict[str, list[int]]] = []
         for number, members in enumerate(_components({a for e in edges for a in e}, edges)):
@@ -562,21 +577,58 @@ def _highlight_vector(
     return None
 
 
+def _quoted_parts(
+    stored: Any,
+    sentence_start: np.ndarray,
+    members: list[int],
+    hit: Any,
+    hit_id: int,
+    target: np.ndarray | None,
+) -> tuple[list[int], list[str]]:
+    """What one version of an answer quotes: of each of its paragraphs (a 1-2 link has two)
+    the part holding the answer (the hit's own, else the one with the sentence closest to the
+    hit's), so a version of a long paragraph is one part, as the hit is; and the answering
+    sentence (the hit's, else the closest one)."""
+    closest = {}
+    if target is not None:
+        closest = {
+            i: _closest_sentence(stored, sentence_start, i, target) for i in members if i != hit_id
+        }
+    if hit_id in members:
+        closest[hit_id] = (math.inf, hit.highlight)
+    score = {i: closest[i][0] if i in closest else -math.inf for i in members}
+    chosen: dict[int, int] = {}  # paragraph number -> the passage quoted of it
+    for i in members:
+        number = int(stored.passages[i]["paragraph"])
+        if number not in chosen or score[i] > score[chosen[number]]:
+            chosen[number] = i
+    answer = max(closest.values())[1] if closest else stored.passages[members[0]]["text"]
+    return sorted(chosen.values()), [answer]
+
+
 def _version_entry(stored: Any, ids: list[int], highlights: list[str]) -> dict[str, Any]:
-    first = stored.passages[ids[0]]
+    """A version as an answer carries it; several ids (a 1-2 link) are cited as a span,
+    ``¶3-4`` (``¶3 (part 2 of 3)–¶4`` when a part is quoted)."""
+    from assistant.indexing.indexer import paragraph_label
+
+    quoted = [stored.passages[i] for i in ids]
+    first, last = quoted[0], quoted[-1]
+    labels = [paragraph_label(p["paragraph"], p.get("part", 1), p.get("parts", 1)) for p in quoted]
     citation = first["citation"]
     if len(ids) > 1:
-        citation = citation.replace(
-            f"¶{first['paragraph']}",
-            f"¶{first['paragraph']}-{stored.passages[ids[-1]]['paragraph']}",
-            1,
-        )
+        span = f"¶{first['paragraph']}-{last['paragraph']}"
+        if any(p.get("parts", 1) > 1 for p in quoted):
+            span = f"{labels[0]}–{labels[-1]}"
+        title = len(first["doc"]) if citation.startswith(first["doc"]) else 0  # "¶" in a title
+        citation = citation[:title] + citation[title:].replace(labels[0], span, 1)
     return {
         "lang": first.get("lang"),
         "source": first["source"],
         "paragraph": first["paragraph"],
+        "part": first.get("part", 1),
+        "parts": first.get("parts", 1),
         "citation": citation,
-        "text": "\n\n".join(stored.passages[i]["text"] for i in ids),
+        "text": "\n\n".join(p["text"] for p in quoted),
         "highlight": " ".join(highlights),
     }
 
@@ -617,16 +669,13 @@ def with_versions(
             continue
         seen.add(cluster)
         target = _highlight_vector(stored, sentence_start, passage_id, hit.highlight)
-        entries = []
+        entries, quoted = [], {}
         for members in mapping.clusters[cluster].values():
-            if passage_id in members:
-                highlights = [hit.highlight]
-            elif target is None:
-                highlights = [stored.passages[members[0]]["text"]]
-            else:
-                closest = [_closest_sentence(stored, sentence_start, i, target) for i in members]
-                highlights = [max(closest)[1]]
-            entries.append(_version_entry(stored, members, highlights))
+            ids, highlights = _quoted_parts(
+                stored, sentence_start, members, hit, passage_id, target
+            )
+            entries.append(_version_entry(stored, ids, highlights))
+            quoted[id(entries[-1])] = ids
         hit_source = hit.passage["source"]
         shown = next(
             (e for e in entries if preferred_language and e["lang"] == preferred_language),
@@ -637,7 +686,7 @@ def with_versions(
             key=lambda e: (LANGUAGE_ORDER.get(e["lang"], 9), e["source"]),
         )
         if shown["source"] != hit_source:
-            members = mapping.clusters[cluster][shown["source"]]
+            members = quoted[id(shown)]
             # of a merged version, the paragraph holding the answering sentence
             holder = next(
                 (i for i in members if shown["highlight"] in stored.passages[i]["text"]),

@@ -7,8 +7,11 @@ spaces, Western text with one, and sentence ends include both 。！？ and .!?.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 SENTENCE_END = "。！？!?．.…"
@@ -154,3 +157,154 @@ def split_sentences(text: str) -> list[Sentence]:
         end = len(text.rstrip())
         sentences.append(Sentence(text[start:end], start, end))
     return sentences
+
+
+# --------------------------------------------------------------------------------------------
+# Paragraphs too long for one passage
+
+MAX_PASSAGE_CHARS = 1500
+"""The longest passage: a longer paragraph is cited, embedded and searched in parts, so one
+2 MB line cannot make every answer quoting it megabytes long. Measured with the readers on
+every paragraph here, none is cut: the longest in corpus/ is 575 characters (the seed's ¶9), in
+../shared/eval/archive/docs 856 (05_vm-virginia-2024-05-outcome.en.txt ¶3), in
+tests/fixtures 619; the longest sentence anywhere is 392. 1,500 leaves room for a paragraph
+nearly twice the longest seen. A Japanese part of 1,500 characters runs past the 512 tokens
+e5 reads of a passage; its sentences are embedded one by one (Config.sentence_match), so
+what lies beyond is still found."""
+
+CLAUSE_BREAK = re.compile(r"(?:[、，；]|[,;](?=\s)|\n)\s*")
+"""Where a sentence too long for one passage is cut: after a comma, an ideographic comma, a
+semicolon (a Western one before a space, so ``1,000`` stays whole) or a line break (code)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One passage of a paragraph: ``paragraph_text[start:end] == text``; ``sentences`` are
+    offsets into ``text``. The parts of a paragraph joined give it back exactly."""
+
+    text: str
+    start: int
+    end: int
+    sentences: tuple[Sentence, ...]
+
+
+def split_paragraph(
+    text: str, sentences: Sequence[Sentence] | None = None, limit: int = MAX_PASSAGE_CHARS
+) -> list[Part]:
+    """The paragraph as passages of at most ``limit`` characters: one part when it fits, else
+    parts cut at sentence ends, at clauses (:data:`CLAUSE_BREAK`) inside a sentence longer than
+    ``limit``, and, inside a clause longer still, into even pieces (after a space when there is
+    one in a piece's second half, never inside a surrogate pair or before a combining mark).
+    The whitespace at a cut ends the part before it.
+
+    >>> [p.text for p in split_paragraph("閣僚は会談した。停戦を促した。", limit=10)]
+    ['閣僚は会談した。', '停戦を促した。']
+    """
+    if sentences is None:
+        sentences = split_sentences(text)
+    if len(text) <= limit:
+        return [Part(text, 0, len(text), tuple(sentences))]
+    pieces: list[int] = []  # where each piece ends
+    starts = [0] + [s.start for s in sentences[1:]] + [len(text)]
+    for start, end in itertools.pairwise(starts):
+        if end - start <= limit:
+            pieces.append(end)
+            continue
+        clause_start = start
+        for clause_end in _clause_ends(text, start, end):
+            pieces.extend(_hard_cuts(text, clause_start, clause_end, limit))
+            clause_start = clause_end
+    bounds = _pack(pieces, len(text), limit)
+    ends = [s.end for s in sentences]
+    return [
+        Part(text[a:b], a, b, _sentences_within(text, sentences, ends, a, b))
+        for a, b in zip([0, *bounds], bounds, strict=False)
+    ]
+
+
+def _clause_ends(text: str, start: int, end: int) -> list[int]:
+    """Ends of the clauses of ``text[start:end]`` (the last one is ``end``)."""
+    ends = [m.end() for m in CLAUSE_BREAK.finditer(text, start, end) if m.end() < end]
+    return [*ends, end]
+
+
+def _hard_cuts(text: str, start: int, end: int, limit: int) -> list[int]:
+    """Ends of pieces of about even length, at most ``limit``, covering ``text[start:end]``."""
+    cuts = []
+    while end - start > limit:
+        size = -(-(end - start) // -(-(end - start) // limit))  # the pieces left, evened out
+        cut = space = start + size
+        while space > start + size // 2 and not text[space - 1].isspace():
+            space -= 1
+        if space > start + size // 2:
+            cut = space
+        while cut > start + 1 and _joined(text[cut - 1], text[cut]):
+            cut -= 1
+        cuts.append(cut)
+        start = cut
+    cuts.append(end)
+    return cuts
+
+
+def _joined(before: str, after: str) -> bool:
+    """Whether a cut between these two characters would split one character as read: a
+    surrogate pair, or a base and its combining mark (variation selectors included), its
+    emoji skin tone, or a zero-width joiner and what it joins."""
+    if "\ud800" <= before <= "\udbff" and "\udc00" <= after <= "\udfff":
+        return True
+    return (
+        unicodedata.category(after) in ("Mn", "Mc", "Me")
+        or "\U0001f3fb" <= after <= "\U0001f3ff"
+        or "\u200d" in (before, after)
+    )
+
+
+def _pack(pieces: list[int], length: int, limit: int) -> list[int]:
+    """Part ends from piece ends (each piece at most ``limit`` long): consecutive pieces joined
+    into parts of about even length, as few as fit (a 1,600-character paragraph is two parts of
+    about 800, not 1,500 and 100)."""
+    count = -(-length // limit)
+    while True:
+        bounds = _pack_towards(pieces, length, limit, length / count)
+        if len(bounds) <= count:
+            return bounds
+        count = len(bounds)  # pieces did not fall evenly: aim shorter
+
+
+def _pack_towards(pieces: list[int], length: int, limit: int, target: float) -> list[int]:
+    """Part ends: pieces joined until a part reaches ``target`` or the next would pass
+    ``limit``."""
+    bounds: list[int] = []
+    start = previous = 0
+    for end in pieces:
+        if end - start > limit or (previous - start >= target and previous > start):
+            bounds.append(previous)
+            start = previous
+        previous = end
+    bounds.append(length)
+    return bounds
+
+
+def _sentences_within(
+    text: str, sentences: Sequence[Sentence], ends: list[int], start: int, end: int
+) -> tuple[Sentence, ...]:
+    """The sentences of ``text[start:end]``, offsets into it; a sentence cut by the part's
+    edge keeps the piece inside it (the whole part when no sentence falls in it). ``ends``
+    are the sentences' ends, for finding the first one quickly."""
+    inside = []
+    for index in range(bisect.bisect_right(ends, start), len(sentences)):
+        sentence = sentences[index]
+        if sentence.start >= end:
+            break
+        a, b = max(sentence.start, start), min(sentence.end, end)
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            inside.append(Sentence(text[a:b], a - start, b - start))
+    if not inside:
+        piece = text[start:end]
+        a, b = len(piece) - len(piece.lstrip()), len(piece.rstrip())
+        inside.append(Sentence(piece[a:b], a, b) if a < b else Sentence(piece, 0, len(piece)))
+    return tuple(inside)

@@ -48,9 +48,10 @@ MAX_LISTED_CHOICES = 10
 """An error about an unknown document names at most this many of the valid ones."""
 INSTRUCTIONS = (
     "Search a collection of documents and quote them. Every passage returned is the exact text "
-    "of one paragraph of a source document, with a citation (document title, paragraph number ¶ "
-    "and section). Quote passages verbatim with their citation; they are quotations, not "
-    "summaries. When `confident` is false, nothing in the documents answers the question."
+    "of one paragraph of a source document (or of one part of a very long one), with a citation "
+    "(document title, paragraph number ¶, the part, and section). Quote passages verbatim with "
+    "their citation; they are quotations, not summaries. When `confident` is false, nothing in "
+    "the documents answers the question."
 )
 
 # Argument schemas are published as JSON Schema; the values are checked by the library's own
@@ -100,6 +101,11 @@ ParagraphArg = Annotated[
     WithJsonSchema({"type": "integer", "minimum": 1}),
     Field(description="The paragraph number (the ¶ of a citation), counted from 1."),
 ]
+PartArg = Annotated[
+    Any,
+    WithJsonSchema({"type": "integer", "minimum": 1, "default": 1}),
+    Field(description="Of a paragraph cited in parts (¶7 (part 2 of 3)), which part (from 1)."),
+]
 
 
 # -- what the tools return -------------------------------------------------------------------
@@ -108,12 +114,18 @@ ParagraphArg = Annotated[
 class QuotedPassage(BaseModel):
     """One paragraph quoted verbatim from a source document."""
 
-    citation: str = Field(description="Document title, ¶ paragraph number and section.")
-    text: str = Field(description="The paragraph exactly as it stands in the source.")
+    citation: str = Field(
+        description="Document title, ¶ paragraph number (and part, when in parts) and section."
+    )
+    text: str = Field(
+        description="The paragraph (or the part of a long one) exactly as in the source."
+    )
     highlight: str = Field(description="The sentence of the paragraph that best answers.")
     score: float
     source: str = Field(description="The source file of the document.")
     paragraph: int
+    part: int = Field(1, description="Which part of the paragraph the text is (1 if whole).")
+    parts: int = Field(1, description="How many parts the paragraph is quoted in (1: whole).")
     section: str | None
     document_title: str
     document_date: str | None = None
@@ -164,6 +176,8 @@ class DocumentList(BaseModel):
 
 class Neighbour(BaseModel):
     paragraph: int
+    part: int = 1
+    parts: int = 1
     section: str | None
     citation: str
     text: str
@@ -175,10 +189,12 @@ class ParagraphInContext(BaseModel):
     document_title: str
     section: str | None
     paragraph: int
+    part: int = Field(1, description="Which part of the paragraph the text is (1 if whole).")
+    parts: int = Field(1, description="How many parts the paragraph is quoted in (1: whole).")
     paragraphs: int = Field(description="How many paragraphs the document has.")
     text: str
-    previous: Neighbour | None
-    next: Neighbour | None
+    previous: Neighbour | None = Field(description="The paragraph (or part) before it.")
+    next: Neighbour | None = Field(description="The paragraph (or part) after it.")
 
 
 class TimelineVersion(BaseModel):
@@ -261,7 +277,7 @@ class CitedSearch:
         with self._counts_lock:
             if key != self._counts_key:
                 self._counts = {
-                    source: len(self.assistant.document_paragraphs(source))
+                    source: len({p["paragraph"] for p in self.assistant.document_passages(source)})
                     for source in self._documents()
                 }
                 self._counts_key = key
@@ -381,34 +397,48 @@ class CitedSearch:
 
     # -- one paragraph -----------------------------------------------------------------------
 
-    def get_paragraph(self, source: object, paragraph: object) -> ParagraphInContext:
+    def get_paragraph(
+        self, source: object, paragraph: object, part: object = 1
+    ) -> ParagraphInContext:
+        """One passage (a paragraph, or one part of a long one) with the passages before and
+        after it: never more than three passages, however long the paragraph."""
         self.refresh()
         document = self.resolve_document(source, "source")
-        paragraphs = self.assistant.document_paragraphs(document["source"])
-        number = check_whole_number(paragraph, "paragraph", 1, max(len(paragraphs), 1))
-        by_number = {p["paragraph"]: p for p in paragraphs}
-        if number not in by_number:
+        passages = self.assistant.document_passages(document["source"])
+        count = max((int(p["paragraph"]) for p in passages), default=1)
+        number = check_whole_number(paragraph, "paragraph", 1, count)
+        positions = [i for i, p in enumerate(passages) if p["paragraph"] == number]
+        if not positions:
             raise InputError(f"paragraph {number} is not in {self.shown(document['source'])}")
+        wanted = check_whole_number(part, "part", 1, len(positions))
+        position = positions[wanted - 1]
 
-        def neighbour(n: int) -> Neighbour | None:
-            p = by_number.get(n)
-            if p is None:
+        def neighbour(at: int) -> Neighbour | None:
+            if not 0 <= at < len(passages):
                 return None
+            p = passages[at]
             return Neighbour(
-                paragraph=n, section=p["section"], citation=p["citation"], text=p["text"]
+                paragraph=p["paragraph"],
+                part=p.get("part", 1),
+                parts=p.get("parts", 1),
+                section=p["section"],
+                citation=p["citation"],
+                text=p["text"],
             )
 
-        cited = by_number[number]
+        cited = passages[position]
         return ParagraphInContext(
             citation=cited["citation"],
             source=self.shown(document["source"]),
             document_title=document.get("title") or cited["doc"],
             section=cited["section"],
             paragraph=number,
-            paragraphs=len(paragraphs),
+            part=cited.get("part", 1),
+            parts=cited.get("parts", 1),
+            paragraphs=len({p["paragraph"] for p in passages}),
             text=cited["text"],
-            previous=neighbour(number - 1),
-            next=neighbour(number + 1),
+            previous=neighbour(position - 1),
+            next=neighbour(position + 1),
         )
 
 
@@ -582,12 +612,12 @@ def create_server(assistant: Assistant, full_paths: bool = False) -> MCPServer:
 
     @server.tool(title="Read a cited paragraph in context", annotations=read_only)
     def get_paragraph(
-        source: SourceArg, paragraph: ParagraphArg
+        source: SourceArg, paragraph: ParagraphArg, part: PartArg = 1
     ) -> Annotated[CallToolResult, ParagraphInContext]:
-        """Quote one paragraph of a document verbatim (the ¶ of a citation) with the paragraphs
-        before and after it and its section heading, for context. Text is quoted, not
-        summarised."""
-        return answer(render_paragraph, lambda: tools.get_paragraph(source, paragraph))
+        """Quote one paragraph of a document verbatim (the ¶ of a citation; of a paragraph
+        cited in parts, the part asked for) with the paragraphs (or parts) before and after it
+        and its section heading, for context. Text is quoted, not summarised."""
+        return answer(render_paragraph, lambda: tools.get_paragraph(source, paragraph, part))
 
     return server
 
