@@ -145,40 +145,28 @@ def test_the_command_line_prints_the_part_in_the_citation(long_index, capsys):
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_the_chat_shows_the_part_and_scrolls_the_source_to_its_answer(long_index, tmp_path):
+def test_the_chat_shows_the_part_and_scrolls_the_source_to_its_answer(long_index, tmp_path, page):
     """In a real browser: the card cites the part, and the Source panel, holding ¶2 whole
     (205,000 characters), is scrolled to the marked sentence deep inside it."""
-    from playwright.sync_api import sync_playwright
-    from serving import running_server
-    from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _ask, _open
+    from serving import open_page, running_server
+    from test_ui_browser import _ask
 
-    with (
-        running_server(long_index, tmp_path / "server.log") as (url, _, _),
-        sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    with running_server(long_index, tmp_path / "server.log") as (url, _, _):
+        open_page(page, url)
+        _ask(page, CRANES)
+        card = page.locator("#chat [data-testid='bot']").last.locator(".qa-card").first
+        assert " ¶2 (part " in card.locator(".qa-cite").inner_text()
+        assert "4,271" in card.locator(".qa-text mark").inner_text()
+        view = page.locator("#source-view .src-scroll")
+        mark = view.locator(".src-cited mark")
+        assert view.locator(".src-cited .src-num").inner_text() == "¶2"
+        assert "4,271" in mark.inner_text()
+        page.wait_for_function(  # scrolled (after a short delay) until the mark is in view
+            """() => {
+              const box = document.querySelector('#source-view .src-scroll');
+              const mark = box && box.querySelector('.src-cited mark');
+              if (!mark || box.scrollTop === 0) return false;
+              const b = box.getBoundingClientRect(), m = mark.getBoundingClientRect();
+              return m.top >= b.top && m.bottom <= b.bottom;
+            }"""
         )
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 1400})
-            page.set_default_timeout(WAIT_MS)
-            _open(page, url)
-            _ask(page, CRANES)
-            card = page.locator("#chat [data-testid='bot']").last.locator(".qa-card").first
-            assert " ¶2 (part " in card.locator(".qa-cite").inner_text()
-            assert "4,271" in card.locator(".qa-text mark").inner_text()
-            view = page.locator("#source-view .src-scroll")
-            mark = view.locator(".src-cited mark")
-            assert view.locator(".src-cited .src-num").inner_text() == "¶2"
-            assert "4,271" in mark.inner_text()
-            page.wait_for_function(  # scrolled (after a short delay) until the mark is in view
-                """() => {
-                  const box = document.querySelector('#source-view .src-scroll');
-                  const mark = box && box.querySelector('.src-cited mark');
-                  if (!mark || box.scrollTop === 0) return false;
-                  const b = box.getBoundingClientRect(), m = mark.getBoundingClientRect();
-                  return m.top >= b.top && m.bottom <= b.bottom;
-                }"""
-            )
-        finally:
-            browser.close()
