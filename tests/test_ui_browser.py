@@ -17,7 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 START_TIMEOUT = 120
-WAIT_MS = 30_000
 SCREENSHOT = Path("/tmp/ui-shot.png")
 CYBER_THEFT_QUESTION = "北朝鮮のサイバー攻撃で盗まれた暗号資産について"
 

@@ -84,7 +84,7 @@ def test_sidecars_declare_groups_and_translations(tmp_path):
     (tmp_path / "c.meta.json").write_text("not json", encoding="utf-8")
     sources = [str(p) for p in files.values()]
     pairs = declared_links(sources)
-    groups = versions._components(sources, pairs)
+    groups = versions.connected_groups(sources, pairs)
     assert groups == [sorted(str(files[n]) for n in ("a.ja.txt", "a.en.txt", "b.ko.txt"))]
 
 
@@ -328,43 +328,33 @@ def trilingual_index(tmp_path_factory) -> Path:
 @pytest.mark.slow
 @pytest.mark.browser
 @needs_archive
-def test_the_chat_shows_versions_as_tabs_in_the_askers_language_first(trilingual_index, tmp_path):
-    from playwright.sync_api import sync_playwright
-    from serving import running_server
-    from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _ask, _open
+def test_the_chat_shows_versions_as_tabs_in_the_askers_language_first(
+    trilingual_index, tmp_path, page
+):
+    from serving import open_page, running_server
+    from test_ui_browser import _ask
 
-    with (
-        running_server(trilingual_index, tmp_path / "server.log") as (url, _, _),
-        sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 1400})
-            page.set_default_timeout(WAIT_MS)
-            _open(page, url)
-            _ask(page, "블링컨 장관은 아베 전 총리 서거에 대해 무엇을 표명했나?")
-            cards = page.locator("#chat [data-testid='bot']").last.locator(".qa-card")
-            first = cards.first
-            assert first.locator(".qa-vtab").all_inner_texts() == ["한국어", "日本語", "English"]
-            shown = first.locator(".qa-vpanel.qa-lang-ko")
-            assert shown.is_visible() and not first.locator(".qa-vpanel.qa-lang-ja").is_visible()
-            assert "아베" in shown.locator("mark").inner_text()
-            assert "bali.ko.txt" in shown.locator(".qa-file").inner_text()
-            assert cards.count() == 3  # three different paragraphs, not one in three languages
+    with running_server(trilingual_index, tmp_path / "server.log") as (url, _, _):
+        open_page(page, url)
+        _ask(page, "블링컨 장관은 아베 전 총리 서거에 대해 무엇을 표명했나?")
+        cards = page.locator("#chat [data-testid='bot']").last.locator(".qa-card")
+        first = cards.first
+        assert first.locator(".qa-vtab").all_inner_texts() == ["한국어", "日本語", "English"]
+        shown = first.locator(".qa-vpanel.qa-lang-ko")
+        assert shown.is_visible() and not first.locator(".qa-vpanel.qa-lang-ja").is_visible()
+        assert "아베" in shown.locator("mark").inner_text()
+        assert "bali.ko.txt" in shown.locator(".qa-file").inner_text()
+        assert cards.count() == 3  # three different paragraphs, not one in three languages
 
-            first.locator(".qa-vtab.qa-lang-ja").click()
-            japanese = first.locator(".qa-vpanel.qa-lang-ja")
-            assert japanese.is_visible() and not shown.is_visible()
-            assert "安倍" in japanese.locator("mark").inner_text()
-            first.locator(".qa-vtab.qa-lang-en").click()
-            assert "Abe" in first.locator(".qa-vpanel.qa-lang-en mark").inner_text()
-            page.screenshot(path="/tmp/versions-tabs.png", full_page=False)
+        first.locator(".qa-vtab.qa-lang-ja").click()
+        japanese = first.locator(".qa-vpanel.qa-lang-ja")
+        assert japanese.is_visible() and not shown.is_visible()
+        assert "安倍" in japanese.locator("mark").inner_text()
+        first.locator(".qa-vtab.qa-lang-en").click()
+        assert "Abe" in first.locator(".qa-vpanel.qa-lang-en mark").inner_text()
+        page.screenshot(path="/tmp/versions-tabs.png", full_page=False)
 
-            _ask(page, "What did the Secretary and the ministers condemn?")
-            english = page.locator("#chat [data-testid='bot']").last.locator(".qa-card").first
-            assert english.locator(".qa-vtab").first.inner_text() == "English"
-            assert "ballistic missile" in english.locator(".qa-vpanel.qa-lang-en").inner_text()
-        finally:
-            browser.close()
+        _ask(page, "What did the Secretary and the ministers condemn?")
+        english = page.locator("#chat [data-testid='bot']").last.locator(".qa-card").first
+        assert english.locator(".qa-vtab").first.inner_text() == "English"
+        assert "ballistic missile" in english.locator(".qa-vpanel.qa-lang-en").inner_text()

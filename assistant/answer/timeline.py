@@ -85,22 +85,15 @@ class Timeline:
 def statement_groups(stored: Any) -> dict[str, int]:
     """Source -> statement number: parallel versions (linked by the index's alignments) share
     one, every other document has its own."""
+    from assistant.indexing.versions import connected_groups
+
     sources = sorted({p["source"] for p in stored.passages})
-    parent = {s: s for s in sources}
-
-    def root(s: str) -> str:
-        while parent[s] != s:
-            parent[s] = parent[parent[s]]
-            s = parent[s]
-        return s
-
-    for alignment in stored.manifest.get("alignments") or []:
-        left, right = alignment["sources"]
-        if left in parent and right in parent:
-            parent[root(left)] = root(right)
-    roots = sorted({root(s) for s in sources})
-    number = {r: i for i, r in enumerate(roots)}
-    return {s: number[root(s)] for s in sources}
+    links = [tuple(a["sources"]) for a in stored.manifest.get("alignments") or []]
+    links = [(left, right) for left, right in links if left in sources and right in sources]
+    numbers: dict[str, int] = {}
+    for index, group in enumerate(connected_groups(sources, links, singles=True)):
+        numbers.update(dict.fromkeys(group, index))
+    return numbers
 
 
 def lifts(hits: Sequence[Hit], spread: float) -> dict[str, float]:

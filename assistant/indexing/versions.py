@@ -333,7 +333,11 @@ def declared_links(sources: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _components(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+def connected_groups(
+    nodes: Iterable[str], edges: Iterable[tuple[str, str]], singles: bool = False
+) -> list[list[str]]:
+    """The nodes joined by the edges, each group sorted, groups in order of their first node
+    (with ``singles``, a node no edge touches is a group of its own)."""
     parent = {node: node for node in nodes}
 
     def root(node: str) -> str:
@@ -347,7 +351,8 @@ def _components(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[
     members: dict[str, list[str]] = {}
     for node in parent:
         members.setdefault(root(node), []).append(node)
-    return [sorted(group) for group in members.values() if len(group) > 1]
+    groups = [sorted(group) for group in members.values() if singles or len(group) > 1]
+    return sorted(groups)
 
 
 @dataclass
@@ -421,7 +426,7 @@ def find_versions(
             found[(a, b)] = links
     edges = [(documents[a].source, documents[b].source) for a, b in found]
     edges += [(a, b) for a, b in declared if a in by_source and b in by_source and a != b]
-    groups = _components([d.source for d in documents], edges)
+    groups = connected_groups([d.source for d in documents], edges)
     alignments = []
     for group in groups:
         members = [by_source[s] for s in group]
@@ -534,7 +539,7 @@ class VersionMap:
                     edges += [(str(lefts[0]), str(n)) for n in lefts[1:] + rights]
         cluster_of: dict[int, int] = {}
         clusters: list[dict[str, list[int]]] = []
-        for number, members in enumerate(_components({a for e in edges for a in e}, edges)):
+        for number, members in enumerate(connected_groups({a for e in edges for a in e}, edges)):
             by_source: dict[str, list[int]] = {}
             for member in sorted(int(m) for m in members):
                 cluster_of[member] = number
