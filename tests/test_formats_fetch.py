@@ -161,7 +161,7 @@ def test_the_total_deadline_is_the_time_out_the_readme_states():
     from assistant.ingest import fetch as fetching
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    stated = re.search(r"\| URL \| fetched \((\d+) s time-out for the whole fetch", readme)
+    stated = re.search(r"\| URL \| fetched \((\d+) s for the whole fetch", readme)
     assert stated is not None
     assert float(stated.group(1)) == fetching.TOTAL_TIMEOUT
     default = re.search(r"\| `ASSISTANT_FETCH_TIMEOUT` \| [^|]+\| (\d+) \|", readme)
