@@ -200,7 +200,7 @@ def test_upload_storage_is_bounded_per_visitor(seed_index, tmp_path):
 
 def test_the_temporary_copies_of_an_upload_are_removed_once_saved(seed_index, tmp_path):
     from assistant import Assistant
-    from ui.app import ChatHandlers
+    from ui.handlers import ChatHandlers
     from ui.uploads import UploadWorker
 
     qa = Assistant.load(copy_index(seed_index, tmp_path))

@@ -44,7 +44,7 @@ def filter_index(tmp_path_factory) -> Path:
 def handlers(filter_index, tmp_path_factory, embedding_model):
     """The page's handlers on a private copy of the index (a test adds a document to it)."""
     from assistant import Assistant
-    from ui.app import ChatHandlers
+    from ui.handlers import ChatHandlers
 
     index_dir = copy_index(filter_index, tmp_path_factory.mktemp("filter-handlers"))
     return ChatHandlers(Assistant.open_with(index_dir, *embedding_model))

@@ -227,7 +227,7 @@ def test_a_korean_question_gets_the_korean_paragraph_with_the_english_attached(a
 def test_the_source_view_shows_two_versions_side_by_side(archive_qa):
     """The chat's source view of an answer with versions: the shown (Korean) document and the
     English one in two columns, each at its own aligned paragraph with its sentence marked."""
-    from ui.app import ChatHandlers, _source_view
+    from ui.handlers import ChatHandlers, _source_view
 
     handlers = ChatHandlers(archive_qa, uploads=None, full_paths=False)
     _, data = handlers._answer("블링컨 장관은 아베 전 총리 서거에 대해 무엇을 표명했나?", 3)
