@@ -74,6 +74,8 @@ def test_lexical_coverage_is_low_for_other_languages():
 
 @pytest.mark.parametrize("path", [DEV, EXTRA], ids=["dev", "extra"])
 def test_hybrid_meets_targets_and_beats_each_arm(seed_assistant, path):
+    if not path.exists():
+        pytest.skip("the shared seed dev set is not beside the checkout")
     rows = read_questions(path)
     hybrid = evaluate(seed_assistant, rows, mode="hybrid")
     dense = evaluate(seed_assistant, rows, mode="dense")

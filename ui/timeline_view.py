@@ -148,9 +148,7 @@ def timeline_html(data: dict[str, Any], filtered: str | None = None) -> str:
     parts.append(date_axis_svg(entries))
     parts.append(
         '<p class="tl-legend">● addresses the topic · ○ does not · changes: '
-        "<del>dropped</del> <ins>added</ins></p>".replace(
-            "<del>", '<span class="tl-changes"><del>'
-        ).replace("</ins>", "</ins></span>")
+        '<span class="tl-changes"><del>dropped</del> <ins>added</ins></span></p>'
     )
     parts += [_entry_html(entry, i) for i, entry in enumerate(entries)]
     return f'<div class="tl">{"".join(parts)}</div>'

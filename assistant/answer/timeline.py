@@ -84,7 +84,15 @@ class Timeline:
 
 def statement_groups(stored: Any) -> dict[str, int]:
     """Source -> statement number: parallel versions (linked by the index's alignments) share
-    one, every other document has its own."""
+    one, every other document has its own. Made once per loaded index (an index is immutable):
+    every timeline and every follow-up's history reads it."""
+    cached = stored.__dict__.get("_statement_groups")
+    if cached is None:
+        cached = stored.__dict__["_statement_groups"] = _statement_groups(stored)
+    return cached
+
+
+def _statement_groups(stored: Any) -> dict[str, int]:
     from assistant.indexing.versions import connected_groups
 
     sources = sorted({p["source"] for p in stored.passages})
