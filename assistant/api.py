@@ -550,7 +550,7 @@ class Assistant:
             passages=passages,
             confident=confident,
             notice=notice,
-            context=context.to_dict() if context and found.followed else None,
+            context=context.to_dict(found.asked_again) if context and found.followed else None,
         )
 
     def timeline(

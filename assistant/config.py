@@ -64,6 +64,7 @@ COMPONENTS: Mapping[str, str] = MappingProxyType(
         "setting": "focus_weight",
         "sentence": "sentence_match",
         "inferred_dates": "inferred_dates",
+        "carry": "carry_weight",
     }
 )
 """Parts of the score that are not weighted terms, by the name ``Config.without`` takes."""
@@ -114,6 +115,11 @@ class Config:
     0.57 with the context always applied, 0.66 at 0.9 (0.67 at 0.7, where dialogues fell from
     0.88 to 0.79). On the fresh archive sets asked so: hit@1 0.57 with it, 0.55 without (0.60
     alone)."""
+    carry_weight: float = 0.5
+    """Share of the question's vector given to the earlier question when a follow-up names only
+    another meeting ("And in Lima a year later?"): the follow-up picks the statement, the earlier
+    question the paragraph (``retrieval.conversation``), as ``focus_weight`` splits one question.
+    Set equal to focus_weight, not tuned; measured in docs/evaluation.md."""
     timeline_quantile: float = 0.7
     """A timeline's topic is addressed at all only when its best paragraph is a confident
     answer at this quantile (as ``confidence_quantile``, stricter: a topic nothing addresses
@@ -140,8 +146,9 @@ class Config:
             raise ValueError(
                 f"confidence_quantile must lie in (0, 1), not {self.confidence_quantile}"
             )
-        if not 0 <= self.focus_weight <= 1:
-            raise ValueError(f"focus_weight must lie in [0, 1], not {self.focus_weight}")
+        for name in ("focus_weight", "carry_weight"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must lie in [0, 1], not {getattr(self, name)}")
         object.__setattr__(self, "weights", MappingProxyType(dict(self.weights)))
 
     def replace(self, **changes: object) -> Config:
@@ -161,7 +168,7 @@ class Config:
             return self.replace(checks=tuple(c for c in self.checks if c != name))
         if name in COMPONENTS:
             attribute = COMPONENTS[name]
-            off = {"focus_weight": 0.0}
+            off = {"focus_weight": 0.0, "carry_weight": 0.0}
             return self.replace(**{attribute: off.get(attribute, False)})
         known = [*TERM_WEIGHTS, *CHECKS, *COMPONENTS]
         raise ValueError(f"unknown term, check or component {name!r}; known: {', '.join(known)}")

@@ -9,6 +9,11 @@ versions, that answered the earlier questions) is a soft prior: its passages gai
 moves there (its own date and name evidence outweighs the prior), and one that stands on its own
 is answered as before, since its answer outscores the prior.
 
+A follow-up that names only another meeting ("And in Lima a year later?", "2024年5月末の
+次官協議では？") asks the earlier question again there: the follow-up picks the statement, the
+earlier question what is asked in it, as a setting clause and what it asks do within one
+question (``retrieval.focus``). The prior does not apply to it: it names its own meeting.
+
 Prefixing the earlier question instead (the usual trick without an LLM) pulls the follow-up
 back to the earlier meeting's words: on the dialogue dev set it kept hit@3 at 0.67 and dropped
 follow-ups that change the meeting from 0.75 to 0.38 (docs/evaluation.md).
@@ -16,6 +21,7 @@ follow-ups that change the meeting from 0.75 to 0.38 (docs/evaluation.md).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -42,14 +48,22 @@ class Context:
     sources: frozenset[str]
     title: str
     date: str | None
+    ask: str | None = None
+    """What the conversation asks: the latest earlier question that asked something of its own
+    (its setting clause off), asked again by a follow-up that names only another meeting."""
 
-    def read_as(self) -> str:
-        """``Read as a follow-up on: 日米韓外相会合 (2024-09-23)``."""
+    def read_as(self, asked_again: str | None = None) -> str:
+        """``Read as a follow-up on: 日米韓外相会合 (2024-09-23)``; for a follow-up that names
+        only a meeting, the earlier question it asks again there."""
+        if asked_again:
+            return f"Read as: “{asked_again}” asked of the meeting this question names"
         when = f" ({self.date})" if self.date else ""
         return f"Read as a follow-up on: {self.title}{when}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, asked_again: str | None = None) -> dict[str, Any]:
         """What a reader is shown (not the server's file paths)."""
+        if asked_again:
+            return {"title": None, "date": None, "read_as": self.read_as(asked_again)}
         return {"title": self.title, "date": self.date, "read_as": self.read_as()}
 
 
@@ -70,10 +84,16 @@ def context_of(
 ) -> Context | None:
     """The statement the earlier questions established, or None when none was answered
     confidently. Each is read in the context of the one before it."""
+    from assistant.retrieval.focus import names_only_a_setting, question_focus
+
     context: Context | None = None
     for question in list(history)[-MAX_HISTORY_READ:]:
         found = retriever.retrieve(question, 1, filters=filters, config=config, context=context)
+        carried = context.ask if context and names_only_a_setting(question) else None
+        ask = carried or question_focus(question) or question
         if not found.confident or not found.hits:
+            if context is not None and not carried:
+                context = dataclasses.replace(context, ask=ask)
             continue
         source = found.hits[0].passage["source"]
         sources = statement_of(retriever, source)
@@ -85,6 +105,7 @@ def context_of(
             sources,
             document.get("title") or found.hits[0].passage.get("doc") or source,
             document.get("date"),
+            ask,
         )
     return context
 

@@ -76,3 +76,62 @@ def question_focus(question: str) -> str | None:
             focus = question[match.end() :].strip()
             return focus if len(focus) >= MIN_FOCUS_SHARE * len(question) else None
     return None
+
+
+_WH_JA = "(?:何|なに|なん|どんな|どの|どれ|誰|だれ|いつ|どこ|なぜ|いくつ|いくら|どのよう)"
+_WH_KO = "(?:무엇|뭐|뭘|무슨|어떤|어떻게|누가|누구|언제|어디|왜|몇|얼마)"
+_ONLY_SETTING = [
+    # ja: "2024年5月末の次官協議では？", "ブリュッセルでの共同声明ではどうだった？", "…のほうは？"
+    re.compile(
+        rf"^(?!.*{_WH_JA}).{{2,}}?(?:で|では|において(?:は)?|の際(?:は|に)?|の(?:とき|時)は|の(?:ほう|方)は)"
+        r"(?:どう(?:でしたか|ですか|だった(?:か|の)?|でしょうか))?[?？。]*$"
+    ),
+    # ko: "2025년 8월 도쿄 운영이사회에서는요?", "…에서는 어땠나요?"
+    re.compile(
+        rf"^(?!.*{_WH_KO}).{{2,}}?(?:에서|에서는|에선|에는|(?<!어)때는|(?<!어)때)(?:요)?"
+        r"(?:\s*(?:어땠(?:나요|어요|어|습니까|는지요?)?|어때요?))?[?？.]*$"
+    ),
+    # en: "And in Lima a year later?", "What about the Quad ministers in Washington in July 2025?"
+    re.compile(
+        r"^(?:and|but|then|so)?\s*(?:(?:what|how) about)?\s*(?!(?:about|on|regarding|concerning)\b)"
+        r"(?!.*\b(?:what|who|whom|whose|which|where|when|why|how|did|does|do|is|are|was|were|has"
+        r"|have|had|say|said)\b)"
+        r"(?=.*\b(?:in|at|during|from)\b).{2,}?[?.]*$",
+        re.I,
+    ),
+]
+_OPENS_ELLIPTICALLY_EN = re.compile(r"^(?:and|but|then|so|what about|how about)\b", re.I)
+
+
+def names_only_a_setting(question: str) -> bool:
+    """Whether ``question`` names a meeting or time and asks nothing of its own: the follow-ups
+    "And in Lima a year later?", "2024年5月末の次官協議では？",
+    "2025년 8월 도쿄 운영이사회에서는요?".
+    In a conversation it asks the earlier question again of the meeting it names
+    (``retrieval.conversation``). A question with a question word of its own, or one that names
+    a topic ("And about Ukraine?", "ウクライナについては？"), asks something and is not one.
+
+    >>> names_only_a_setting("And in Lima a year later?")
+    True
+    >>> names_only_a_setting("2025년 8월 도쿄 운영이사회에서는요?")
+    True
+    >>> names_only_a_setting("2024年5月末の次官協議では？")
+    True
+    >>> names_only_a_setting("And about Ukraine?"), names_only_a_setting("ウクライナについては？")
+    (False, False)
+    >>> names_only_a_setting("What did the ministers say in Lima?")
+    False
+    >>> names_only_a_setting("내일 서울 날씨는 어때요?")
+    False
+    """
+    question = question.strip()
+    if not question or "\n" in question:
+        return False
+    ja, ko, en = _ONLY_SETTING
+    if ja.match(question) and not re.search(
+        r"(?:について|に関して|に関する|をめぐって)は", question
+    ):
+        return True
+    if ko.match(question) and not re.search(r"(?:에 대해|에 대해서|에 관해|에 관해서)", question):
+        return True
+    return bool(_OPENS_ELLIPTICALLY_EN.match(question) and en.match(question))

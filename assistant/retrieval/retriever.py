@@ -29,6 +29,7 @@ from assistant.retrieval import conversation, scoring
 from assistant.retrieval.candidates import Candidates, EvidenceTerm
 from assistant.retrieval.conversation import Context
 from assistant.retrieval.filters import Filters
+from assistant.retrieval.focus import names_only_a_setting
 from assistant.retrieval.question import Question
 from assistant.retrieval.terms import TERMS
 
@@ -52,6 +53,9 @@ class Retrieval:
     notice: str | None = None
     followed: bool = False
     """Whether the question was read as a follow-up in the conversation's context."""
+    asked_again: str | None = None
+    """For a follow-up that names only another meeting: the earlier question it asks again
+    there (``retrieval.conversation``)."""
 
 
 @dataclass
@@ -110,7 +114,12 @@ class Retriever:
         ``context`` of a conversation (``retrieval.conversation``), as a follow-up."""
         config = config or self.config
         q = question if isinstance(question, Question) else Question.parse(question)
-        scored = self.score(q, mode, filters, config)
+        asked_again = (
+            context.ask
+            if context and config.carry_weight and names_only_a_setting(q.text)
+            else None
+        )
+        scored = self.score(q, mode, filters, config, asked_again)
         if scored is None:
             return Retrieval([], False)
         candidates, ranking = scored.candidates, scored.ranking
@@ -120,7 +129,7 @@ class Retriever:
         followed = context is not None and not self.calibration.confident(
             margin, q.language, config.standalone_quantile
         )
-        if followed:
+        if followed and not asked_again:
             prior = conversation.prior(self.passage_files, candidates.ids, context)
             ranking = ranking + config.context_weight * self.calibration.spread * prior
         order = np.argsort(-ranking, kind="stable")
@@ -135,21 +144,31 @@ class Retriever:
         for name in config.checks:
             notice = self.check(name)(q, ranked)
             if notice:
-                return Retrieval(hits, False, notice, followed)
-        return Retrieval(hits, confident, followed=followed)
+                return Retrieval(hits, False, notice, followed, asked_again)
+        followed = followed or bool(asked_again)
+        return Retrieval(hits, confident, followed=followed, asked_again=asked_again)
 
     def score(
-        self, q: Question, mode: str, filters: Filters | None, config: Config
+        self,
+        q: Question,
+        mode: str,
+        filters: Filters | None,
+        config: Config,
+        asked_again: str | None = None,
     ) -> Scored | None:
         """Every candidate passage scored for ``q`` (None when no passage is allowed): what
-        ``retrieve`` ranks, and what a timeline weighs statement by statement."""
+        ``retrieve`` ranks, and what a timeline weighs statement by statement. With
+        ``asked_again`` (an earlier question, for a follow-up that names only a meeting) that is
+        what is asked and ``q`` the setting that picks the statement."""
         allowed = self.allowed(filters or Filters())
         if not self.stored.passages or (allowed is not None and not allowed.size):
             return None
-        query = self.encode(q.text, q.focus if config.focus_weight else None)
-        weights = scoring.query_weights(len(query), config.focus_weight)
+        focus = asked_again or (q.focus if config.focus_weight else None)
+        query = self.encode(q.text, focus)
+        share = config.carry_weight if asked_again else config.focus_weight
+        weights = scoring.query_weights(len(query), share)
         vector = (weights @ query).astype(np.float32)
-        tokens = self.stored.lexical.query_tokens(q.text)
+        tokens = self.stored.lexical.query_tokens(asked_again or q.text)
         coverage = self.stored.lexical.coverage(tokens)
         lexical = self.stored.lexical.scores(tokens)
         ids = self.candidate_ids(vector, lexical, allowed, config.candidates)
