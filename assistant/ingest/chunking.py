@@ -117,10 +117,12 @@ close to nothing and so the highlighted "answer" of unrelated questions."""
 
 _ABBREVIATION_END = re.compile(
     r"(?:^|[\s(])(?:U\.S|U\.K|H\.E|a\.m|p\.m|e\.g|i\.e|Mr|Mrs|Ms|Dr|St|No|Nos|Art|Vol|Jr|Sr"
-    r"|Gen|Gov|Sen|Rep|Prof|Amb|Lt|Col|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$"
+    r"|Gen|Gov|Sen|Rep|Prof|Amb|Lt|Col|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+    r"|[A-Z])\.$"
 )
 """A piece ending in an abbreviation's full stop ("the U.S. and Japan", "Mr. Kim", "2:45 p.m.
-(local time)", "H.E. ISHIBA"): the sentence goes on."""
+(local time)", "H.E. ISHIBA") or a name's initial ("Antony J. Blinken", "Kurt M. Campbell"):
+the sentence goes on. Cut at the initial, a dateline lost who met and where."""
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -130,6 +132,8 @@ def split_sentences(text: str) -> list[Sentence]:
     ['閣僚は会談した。', '停戦を促した。', 'Then they left.']
     >>> [s.text for s in split_sentences("2. The U.S. and Japan met. They agreed.")]
     ['The U.S. and Japan met.', 'They agreed.']
+    >>> [s.text for s in split_sentences("Antony J. Blinken met them in Bali. They agreed.")]
+    ['Antony J. Blinken met them in Bali.', 'They agreed.']
     """
     sentences: list[Sentence] = []
     carried: int | None = None  # start of a piece that does not end a sentence
