@@ -65,6 +65,7 @@ COMPONENTS: Mapping[str, str] = MappingProxyType(
         "sentence": "sentence_match",
         "inferred_dates": "inferred_dates",
         "carry": "carry_weight",
+        "dateline": "dateline_context",
     }
 )
 """Parts of the score that are not weighted terms, by the name ``Config.without`` takes."""
@@ -98,6 +99,11 @@ class Config:
     """Build time: a document whose text gives no full date is dated by its file name
     (``fm-bali-2022-07.en.txt``) or by a dateline without a year and the one year its text
     names."""
+    dateline_context: bool = True
+    """Build time: in an index of several documents, a dated document's passages are embedded
+    under its dateline (its opening sentence when that names a date: who met where and when),
+    so a question that names the meeting matches the paragraph that answers, not only the
+    dateline (``indexing.indexer.dateline``)."""
     candidates: int = 100
     """Passages the dense index proposes (and the lexical arm as many) on a large index."""
     check_depth: int = 3

@@ -73,7 +73,7 @@ retriever asks for 100 candidates, so efSearch must stay above that."""
 
 REBUILD_HINT = "rebuild it with: assistant build"
 
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 """What reading, chunking and annotating produce, as a number, raised when a change to them
 makes an index built before answer differently. An index of another pipeline is stale
 (indexer.is_stale): the default index is rebuilt on its next load, and ``assistant build``
@@ -85,7 +85,9 @@ passages embedded under their section heading alone (the title/date header did n
 place on the fresh blind sets, docs/evaluation.md). 4: a paragraph longer than
 chunking.MAX_PASSAGE_CHARS is indexed in parts, and passages carry ``part`` and ``parts``
 (readers take a passage without them for a whole paragraph, so an older index still answers
-until it is rebuilt, and its unchanged vectors are reused)."""
+until it is rebuilt, and its unchanged vectors are reused). 5: in an index of several
+documents a dated document's passages are embedded under its dateline (``lead``); a name's
+initial ("Antony J. Blinken") no longer ends a sentence."""
 
 
 def content_hash(text: str) -> str:

@@ -128,6 +128,16 @@ def _month_days(text: str) -> list[tuple[int, int]]:
     return [(m, d) for m, d in pairs if 1 <= m <= 12 and 1 <= d <= 31]
 
 
+def names_a_day(text: str) -> bool:
+    """Whether ``text`` names a day, with or without its year (2024年11月15日, 4月3日, 10월 16일,
+    November 15th): what a dateline does.
+
+    >>> names_a_day("4月3日、ブリュッセルにおいて会談した。"), names_a_day("Debian is free.")
+    (True, False)
+    """
+    return any(d.day for d in find_dates(text)) or bool(_month_days(text))
+
+
 def document_date(text: str) -> str | None:
     """The document's own date: the first full date it names (a statement's dateline or its
     first sentence), as ISO; None when the text names none with a year."""
