@@ -105,7 +105,7 @@ def main() -> None:
         def assistant_for(corpus: str, config: Config) -> Assistant:
             """An index of ``corpus`` built with ``config``'s build-time settings (one per
             distinct setting: only the build-time ablations build again)."""
-            key = (corpus, f"dates-{config.inferred_dates}")
+            key = (corpus, f"dates-{config.inferred_dates}-lead-{config.dateline_context}")
             if key not in indexes:
                 folder = work / "-".join(key)
                 build_index(folders[corpus], index_dir=folder, model=args.model, config=config)
