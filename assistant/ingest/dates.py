@@ -217,6 +217,37 @@ def question_months(question: str) -> list[str]:
     return sorted({d.month_key for d in find_dates(question)})
 
 
+_BARE_MONTH = [
+    re.compile(r"(?<![\d年년.])(1[0-2]|0?[1-9])\s*[月월](?!\s*\d{1,2}\s*[日일])"),
+    re.compile(
+        r"(?<![A-Za-z])(January|February|March|April|May|June|July|August|September|October"
+        r"|November|December|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\."
+        r"|Dec\.)(?![A-Za-z])"
+    ),
+]
+
+
+def question_bare_months(question: str) -> list[int]:
+    """Months a question names without any year ("10월 서울 차관 협의에서는요?", "同じ年の5月",
+    "that October"), as numbers; none when it names a year anywhere (its months are then
+    full ones, ``question_months``). "May" opening an English question is the verb.
+
+    >>> question_bare_months("10월 서울 차관 협의에서는요?"), question_bare_months("2024年5月の協議")
+    ([10], [])
+    >>> question_bare_months("And the meeting that October?"), question_bare_months("May I ask?")
+    ([10], [])
+    """
+    text = unicodedata.normalize("NFKC", question)
+    if _YEAR.search(text) or find_dates(text):
+        return []
+    months = {int(m[1]) for m in _BARE_MONTH[0].finditer(text)}
+    for match in _BARE_MONTH[1].finditer(text):
+        if match[1] == "May" and not text[: match.start()].strip():
+            continue
+        months.add(_MONTHS[match[1].rstrip(".").lower()])
+    return sorted(m for m in months if 1 <= m <= 12)
+
+
 def question_years(question: str) -> list[int]:
     """Years a question names, with or without a month ("in 2024", "2024年の")."""
     return sorted({int(y) for y in _YEAR.findall(unicodedata.normalize("NFKC", question))})

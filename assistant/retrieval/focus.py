@@ -83,17 +83,19 @@ _WH_KO = "(?:무엇|뭐|뭘|무슨|어떤|어떻게|누가|누구|언제|어디|
 _ONLY_SETTING = [
     # ja: "2024年5月末の次官協議では？", "ブリュッセルでの共同声明ではどうだった？", "…のほうは？"
     re.compile(
-        rf"^(?!.*{_WH_JA}).{{2,}}?(?:で|では|において(?:は)?|の際(?:は|に)?|の(?:とき|時)は|の(?:ほう|方)は)"
+        rf"^(?!.*{_WH_JA}).{{2,}}?(?:で|では|において(?:は)?|の際(?:は|に)?|の(?:とき|時)は|の(?:ほう|方)は"
+        rf"|{_DOCUMENT_JA}は)"
         r"(?:どう(?:でしたか|ですか|だった(?:か|の)?|でしょうか))?[?？。]*$"
     ),
     # ko: "2025년 8월 도쿄 운영이사회에서는요?", "…에서는 어땠나요?"
     re.compile(
-        rf"^(?!.*{_WH_KO}).{{2,}}?(?:에서|에서는|에선|에는|(?<!어)때는|(?<!어)때)(?:요)?"
+        rf"^(?!.*{_WH_KO}).{{2,}}?(?:에서|에서는|에선|에는|(?<!어)때는|(?<!어)때|{_DOCUMENT_KO}(?:은|는))(?:요)?"
         r"(?:\s*(?:어땠(?:나요|어요|어|습니까|는지요?)?|어때요?))?[?？.]*$"
     ),
     # en: "And in Lima a year later?", "What about the Quad ministers in Washington in July 2025?"
     re.compile(
-        r"^(?:and|but|then|so)?\s*(?:(?:what|how) about)?\s*(?!(?:about|on|regarding|concerning)\b)"
+        r"^(?:and|but|then|so)?\s*(?:(?:what|how) about)?\s*(?:when\b)?\s*"
+        r"(?!(?:about|on|regarding|concerning)\b)"
         r"(?!.*\b(?:what|who|whom|whose|which|where|when|why|how|did|does|do|is|are|was|were|has"
         r"|have|had|say|said)\b)"
         r"(?=.*\b(?:in|at|during|from)\b).{2,}?[?.]*$",
@@ -122,6 +124,12 @@ def names_only_a_setting(question: str) -> bool:
     >>> names_only_a_setting("What did the ministers say in Lima?")
     False
     >>> names_only_a_setting("내일 서울 날씨는 어때요?")
+    False
+    >>> names_only_a_setting("2023년 11월 샌프란시스코 회의는요?"), names_only_a_setting("중국은요?")
+    (True, False)
+    >>> names_only_a_setting("What about when they met in New York in 2023?")
+    True
+    >>> names_only_a_setting("And when did it start?")
     False
     """
     question = question.strip()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from assistant.answer.checks.amounts import AmountKind, asked_amount
 from assistant.answer.checks.ordinals import ordinals
-from assistant.ingest.dates import question_months, question_years
+from assistant.ingest.dates import question_bare_months, question_months, question_years
 from assistant.retrieval.focus import question_focus
 from assistant.retrieval.key_terms import key_terms, name_runs
 from assistant.text import detect_language
@@ -37,6 +37,8 @@ class Question:
     """Months it names (``YYYY-MM``), in any of the three languages' spellings."""
     years: tuple[int, ...]
     """Years it names, with or without a month."""
+    bare_months: tuple[int, ...]
+    """Months it names without any year ("10월 서울 차관 협의", "that October"), as numbers."""
     acronyms: tuple[str, ...]
     """Acronyms it names in Latin letters (APEC, G7)."""
     names: tuple[str, ...]
@@ -59,6 +61,7 @@ class Question:
             language=detect_language(text),
             months=tuple(question_months(text)),
             years=tuple(question_years(text)),
+            bare_months=tuple(question_bare_months(text)),
             acronyms=tuple(acronyms),
             names=tuple(names),
             name_runs=tuple(runs),
@@ -69,4 +72,4 @@ class Question:
 
     @property
     def names_a_time(self) -> bool:
-        return bool(self.months or self.years)
+        return bool(self.months or self.years or self.bare_months)
