@@ -232,8 +232,10 @@ def question_bare_months(question: str) -> list[int]:
     "that October"), as numbers; none when it names a year anywhere (its months are then
     full ones, ``question_months``). "May" opening an English question is the verb.
 
-    >>> question_bare_months("10월 서울 차관 협의에서는요?"), question_bare_months("2024年5月の協議")
-    ([10], [])
+    >>> question_bare_months("10월 서울 차관 협의에서는요?")
+    [10]
+    >>> question_bare_months("2024年5月の協議")
+    []
     >>> question_bare_months("And the meeting that October?"), question_bare_months("May I ask?")
     ([10], [])
     """

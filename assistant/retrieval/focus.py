@@ -125,8 +125,10 @@ def names_only_a_setting(question: str) -> bool:
     False
     >>> names_only_a_setting("내일 서울 날씨는 어때요?")
     False
-    >>> names_only_a_setting("2023년 11월 샌프란시스코 회의는요?"), names_only_a_setting("중국은요?")
-    (True, False)
+    >>> names_only_a_setting("2023년 11월 샌프란시스코 회의는요?")
+    True
+    >>> names_only_a_setting("중국은요?")
+    False
     >>> names_only_a_setting("What about when they met in New York in 2023?")
     True
     >>> names_only_a_setting("And when did it start?")
