@@ -219,10 +219,14 @@ def question_months(question: str) -> list[str]:
 
 _BARE_MONTH = [
     re.compile(r"(?<![\d年년.])(1[0-2]|0?[1-9])\s*[月월](?!\s*\d{1,2}\s*[日일])"),
+    # capitalised names and dotted abbreviations only: "may", "march" and "sep" are words too
     re.compile(
-        r"(?<![A-Za-z])(January|February|March|April|May|June|July|August|September|October"
-        r"|November|December|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\."
-        r"|Dec\.)(?![A-Za-z])"
+        r"(?<![A-Za-z])("
+        + "|".join(
+            [names[0].capitalize() for names in _MONTH_SPELLINGS]
+            + [rf"{short.capitalize()}\." for names in _MONTH_SPELLINGS for short in names[1:]]
+        )
+        + r")(?![A-Za-z])"
     ),
 ]
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.retrieval.focus import question_focus
 from assistant.retrieval.question import Question
 
 if TYPE_CHECKING:
@@ -84,12 +85,10 @@ def context_of(
 ) -> Context | None:
     """The statement the earlier questions established, or None when none was answered
     confidently. Each is read in the context of the one before it."""
-    from assistant.retrieval.focus import names_only_a_setting, question_focus
-
     context: Context | None = None
     for question in list(history)[-MAX_HISTORY_READ:]:
         found = retriever.retrieve(question, 1, filters=filters, config=config, context=context)
-        carried = context.ask if context and names_only_a_setting(question) else None
+        carried = found.asked_again  # a meeting-only turn keeps the conversation's ask
         ask = carried or question_focus(question) or question
         if not found.confident or not found.hits:
             if context is not None and not carried:
